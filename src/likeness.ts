@@ -1,0 +1,201 @@
+/**
+ * The library's one entry point: image → detect → landmarks → align → embed → verify.
+ * The CLI and the service are thin shells over this class.
+ */
+import { loadImage, type LoadImageOptions } from './image/index.js';
+import { FaceDetector, resolveDetectionOptions, type DetectionOptions } from './detect/detector.js';
+import { Embedder, type EmbedOptions } from './embed/embedder.js';
+import { FaceIndexError, InvalidOptionError, NoFaceError } from './errors.js';
+import { fivePoints, Landmarker, type FivePoints } from './landmarks/landmarker.js';
+import { decide, sameModel, type Decision, type Encoding } from './match/verify.js';
+import { landmark68, resnet128, ssdMobilenetV1 } from './models/registry.js';
+import { getSession, type RuntimeOptions } from './models/session.js';
+import type { DetectorSpec, EmbedderSpec, LandmarkerSpec } from './models/spec.js';
+import type { Affine, Box, Point, RgbImage } from './types.js';
+
+/** A path, encoded image bytes, or already-decoded RGB pixels. */
+export type ImageInput = string | Buffer | Uint8Array | RgbImage;
+
+export interface LikenessOptions extends RuntimeOptions {
+  detector?: DetectorSpec;
+  landmarker?: LandmarkerSpec;
+  embedder?: EmbedderSpec;
+  detection?: DetectionOptions;
+  embedding?: EmbedOptions;
+  /** Pixel cap checked from the image header before decoding (default 40 megapixels). */
+  maxPixels?: number;
+}
+
+export interface Face {
+  box: Box;
+  score: number;
+  /** 68 iBUG landmarks in image pixels. */
+  landmarks: Point[];
+  points5: FivePoints;
+}
+
+export interface AlignedFaceResult extends Face {
+  chip: RgbImage;
+  /** Image → chip similarity transform. */
+  transform: Affine;
+}
+
+export interface EncodedFace extends Face {
+  embedding: Float32Array;
+}
+
+export interface StageTimings {
+  decodeMs: number;
+  detectMs: number;
+  landmarksMs: number;
+  alignMs: number;
+  encodeMs: number;
+}
+
+export interface Analysis<F> {
+  source: string;
+  width: number;
+  height: number;
+  faces: F[];
+  timings: StageTimings;
+}
+
+export interface VerifyOptions {
+  /** Override the model's calibrated threshold. */
+  threshold?: number;
+  /** Which face of each image to use (index into the faces sorted largest first). Default: the largest. */
+  faceA?: number;
+  faceB?: number;
+}
+
+export interface VerifyResult extends Decision {
+  model: { name: string; version: string };
+  /** Box of the face used in each image. */
+  faces: [Box, Box];
+  timeMs: number;
+}
+
+const area = (b: Box): number => b.width * b.height;
+
+/** Faces sorted largest first (ties: higher score first). */
+export function largestFirst<F extends Face>(faces: readonly F[]): F[] {
+  return [...faces].sort((a, b) => area(b.box) - area(a.box) || b.score - a.score);
+}
+
+function isRgbImage(x: ImageInput): x is RgbImage {
+  return typeof x === 'object' && !(x instanceof Uint8Array) && 'data' in x && 'width' in x && 'height' in x;
+}
+
+export class Likeness {
+  private constructor(
+    readonly detector: FaceDetector,
+    readonly landmarker: Landmarker,
+    readonly embedder: Embedder,
+    private readonly options: LikenessOptions,
+  ) {}
+
+  /** Load (and on first use convert and cache) the models. Sessions are shared per process. */
+  static async create(options: LikenessOptions = {}): Promise<Likeness> {
+    resolveDetectionOptions(options.detection);
+    const det = options.detector ?? ssdMobilenetV1();
+    const lm = options.landmarker ?? landmark68();
+    const emb = options.embedder ?? resnet128();
+    const [s1, s2, s3] = await Promise.all([getSession(det, options), getSession(lm, options), getSession(emb, options)]);
+    return new Likeness(new FaceDetector(det, s1), new Landmarker(lm, s2), new Embedder(emb, s3), options);
+  }
+
+  get model(): { name: string; version: string } {
+    return { name: this.embedder.spec.name, version: this.embedder.spec.version };
+  }
+
+  /** The embedder's calibrated threshold. */
+  get threshold(): number {
+    return this.embedder.spec.threshold.value;
+  }
+
+  async load(input: ImageInput, options: LoadImageOptions = {}): Promise<RgbImage & { source: string }> {
+    if (isRgbImage(input)) {
+      if (input.data.length !== input.width * input.height * 3) throw new InvalidOptionError('RgbImage data length must be width × height × 3');
+      return { ...input, source: options.source ?? '<pixels>' };
+    }
+    return loadImage(input, { maxPixels: this.options.maxPixels, ...options });
+  }
+
+  private async run(input: ImageInput, level: 'detect' | 'align' | 'embed', opts: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string }): Promise<Analysis<Face & Partial<AlignedFaceResult> & Partial<EncodedFace>>> {
+    const t: StageTimings = { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, encodeMs: 0 };
+    let t0 = performance.now();
+    const img = await this.load(input, opts.source === undefined ? {} : { source: opts.source });
+    let t1 = performance.now();
+    t.decodeMs = t1 - t0;
+    const dets = await this.detector.detect(img, { ...this.options.detection, ...opts.detection });
+    t0 = performance.now();
+    t.detectMs = t0 - t1;
+    const lms = await this.landmarker.predict(img, dets.map((d) => d.box));
+    t1 = performance.now();
+    t.landmarksMs = t1 - t0;
+    const faces: (Face & Partial<AlignedFaceResult> & Partial<EncodedFace>)[] = dets.map((d, i) => ({ box: d.box, score: d.score, landmarks: lms[i]!, points5: fivePoints(lms[i]!) }));
+    if (level !== 'detect') {
+      for (const f of faces) Object.assign(f, this.embedder.align(img, f.landmarks));
+      t0 = performance.now();
+      t.alignMs = t0 - t1;
+      if (level === 'embed') {
+        const embs = await this.embedder.embedChips(faces.map((f) => f.chip!), { ...this.options.embedding, ...opts.embedding });
+        faces.forEach((f, i) => {
+          f.embedding = embs[i]!;
+          delete f.chip;
+          delete f.transform;
+        });
+        t.encodeMs = performance.now() - t0;
+      }
+    }
+    return { source: img.source, width: img.width, height: img.height, faces, timings: t };
+  }
+
+  /** All faces with box, score, 68 landmarks and 5 points. */
+  async detect(input: ImageInput, options: { detection?: DetectionOptions; source?: string } = {}): Promise<Analysis<Face>> {
+    return this.run(input, 'detect', options);
+  }
+
+  /** All faces with their aligned chips (the embedder's template and size). */
+  async align(input: ImageInput, options: { detection?: DetectionOptions; source?: string } = {}): Promise<Analysis<AlignedFaceResult>> {
+    return (await this.run(input, 'align', options)) as Analysis<AlignedFaceResult>;
+  }
+
+  /** All faces with their L2-normalised encodings. */
+  async embed(input: ImageInput, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string } = {}): Promise<Analysis<EncodedFace>> {
+    return (await this.run(input, 'embed', options)) as Analysis<EncodedFace>;
+  }
+
+  /** The encoding of one face of an image (largest by default); NoFaceError when there is none. */
+  async encodeOne(input: ImageInput, face = 0, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string } = {}): Promise<EncodedFace> {
+    const a = await this.embed(input, options);
+    const faces = largestFirst(a.faces);
+    if (faces.length === 0) throw new NoFaceError(a.source);
+    if (!Number.isInteger(face) || face < 0 || face >= faces.length) throw new FaceIndexError(a.source, face, faces.length);
+    return faces[face]!;
+  }
+
+  /** 1:1 verification of two photos: are these the same person? */
+  async verify(a: ImageInput, b: ImageInput, options: VerifyOptions = {}): Promise<VerifyResult> {
+    const t0 = performance.now();
+    const threshold = options.threshold ?? this.threshold;
+    decide([0], [0], threshold, this.embedder.spec.metric); // validates the threshold before any work
+    const [fa, fb] = await Promise.all([this.encodeOne(a, options.faceA ?? 0), this.encodeOne(b, options.faceB ?? 0)]);
+    const d = decide(fa.embedding, fb.embedding, threshold, this.embedder.spec.metric);
+    return { ...d, model: this.model, faces: [fa.box, fb.box], timeMs: performance.now() - t0 };
+  }
+
+  /** Verification of precomputed encodings (no image): plain arrays, or Encodings that carry their model. */
+  verifyEncodings(a: ArrayLike<number> | Encoding, b: ArrayLike<number> | Encoding, options: { threshold?: number } = {}): Decision {
+    const ea = 'embedding' in a ? a : { ...this.model, model: this.model.name, embedding: a };
+    const eb = 'embedding' in b ? b : { ...this.model, model: this.model.name, embedding: b };
+    sameModel({ model: this.model.name, version: this.model.version, embedding: [] }, ea);
+    sameModel(ea, eb);
+    return decide(ea.embedding, eb.embedding, options.threshold ?? this.threshold, this.embedder.spec.metric);
+  }
+
+  /** An Encoding record (model-tagged) for a face encoding made by this instance. */
+  encoding(embedding: Float32Array): Encoding {
+    return { model: this.model.name, version: this.model.version, embedding };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * onnxruntime-node sessions, created once per process per (model, threads) and reused.
+ */
+import ort from 'onnxruntime-node';
+import { readFile } from 'node:fs/promises';
+import { ModelError } from '../errors.js';
+import { convertCached } from './cache.js';
+import type { ModelSpec } from './spec.js';
+
+export interface RuntimeOptions {
+  /** Threads onnxruntime may use inside one operator (default 1: parallelism comes from workers). */
+  intraOpThreads?: number;
+}
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+export async function modelBytes(spec: ModelSpec): Promise<Uint8Array> {
+  const src = spec.source;
+  try {
+    if (src.kind === 'bytes') return src.bytes;
+    if (src.kind === 'file') return new Uint8Array(await readFile(src.path));
+    return (await convertCached(src.conversion, src.modelDir)).bytes;
+  } catch (cause) {
+    if (cause instanceof ModelError) throw cause;
+    throw new ModelError(`cannot load model ${spec.name}: ${(cause as Error).message}`, cause);
+  }
+}
+
+export function getSession(spec: ModelSpec, options: RuntimeOptions = {}): Promise<ort.InferenceSession> {
+  const threads = options.intraOpThreads ?? 1;
+  const src = spec.source;
+  const where = src.kind === 'file' ? src.path : src.kind === 'tfjs' ? src.modelDir : 'memory';
+  const key = `${spec.name}@${spec.version}|${where}|${threads}`;
+  let s = sessions.get(key);
+  if (!s) {
+    s = (async () => {
+      const bytes = await modelBytes(spec);
+      try {
+        return await ort.InferenceSession.create(bytes, {
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          graphOptimizationLevel: 'all',
+        });
+      } catch (cause) {
+        throw new ModelError(`onnxruntime cannot load model ${spec.name}: ${(cause as Error).message}`, cause);
+      }
+    })();
+    sessions.set(key, s);
+    s.catch(() => sessions.delete(key));
+  }
+  return s;
+}
+
+/** Release every session (tests, graceful shutdown). */
+export async function releaseSessions(): Promise<void> {
+  const all = [...sessions.values()];
+  sessions.clear();
+  await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.release()));
+}
+
+/** Run a single-input model on a float32 batch. */
+export async function runModel(
+  session: ort.InferenceSession,
+  inputName: string | undefined,
+  data: Float32Array,
+  dims: readonly number[],
+): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
+  const name = inputName ?? session.inputNames[0]!;
+  const result = await session.run({ [name]: new ort.Tensor('float32', data, dims) });
+  const out: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+  for (const [k, v] of Object.entries(result)) out[k] = { data: v.data as Float32Array, dims: v.dims };
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * A pool of worker threads, each with its own models, so batch work (many files) uses every core:
+ * onnxruntime runs one image per worker with one intra-op thread, which scales better on small
+ * inputs than one process with two intra-op threads.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { LikenessError } from '../errors.js';
+import type { Analysis, EncodedFace, Face } from '../likeness.js';
+import type { Job, JobResult, WorkerInit } from './protocol.js';
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+/** Rebuilds a typed error thrown inside a worker. */
+class WorkerError extends LikenessError {
+  constructor(e: { name: string; code?: string; message: string; isInputError?: boolean }) {
+    super(e.code ?? 'E_WORKER', e.message, { isInputError: e.isInputError ?? false });
+    this.name = e.name;
+  }
+}
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: { job: Job; p: Pending }[] = [];
+  private readonly pending = new Map<number, { worker: Worker; p: Pending }>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size = Math.max(1, os.availableParallelism()), init: WorkerInit = {}) {
+    // Under tsx (tests, scripts) this file is .ts and workers load worker.ts; built, worker.js.
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const url = new URL(`./worker${ext}`, import.meta.url);
+    for (let i = 0; i < size; i++) {
+      const workerData = { intraOpThreads: 1, ...init };
+      // Node 20 workers do not inherit module hooks: from sources, register tsx inside the worker.
+      const w =
+        ext === '.ts'
+          ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData })
+          : new Worker(url, { workerData });
+      w.on('message', (m: JobResult) => this.done(w, m));
+      w.on('error', (err) => this.fail(w, err));
+      w.unref();
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  private done(w: Worker, m: JobResult): void {
+    const entry = this.pending.get(m.id);
+    this.pending.delete(m.id);
+    if (entry) {
+      if (m.ok) entry.p.resolve(m.value);
+      else entry.p.reject(new WorkerError(m.error));
+    }
+    this.idle.push(w);
+    this.pump();
+  }
+
+  private fail(w: Worker, err: Error): void {
+    for (const [id, e] of this.pending) {
+      if (e.worker === w) {
+        this.pending.delete(id);
+        e.p.reject(err);
+      }
+    }
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const w = this.idle.pop()!;
+      const { job, p } = this.queue.shift()!;
+      this.pending.set(job.id, { worker: w, p });
+      w.ref();
+      w.postMessage(job);
+    }
+    if (this.pending.size === 0) for (const w of this.workers) w.unref();
+  }
+
+  private submit<T>(op: Job['op'], input: string | Uint8Array, source?: string): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = source === undefined ? { id: this.nextId++, op, input } : { id: this.nextId++, op, input, source };
+      this.queue.push({ job, p: { resolve: resolve as (v: unknown) => void, reject } });
+      this.pump();
+    });
+  }
+
+  embed(input: string | Uint8Array, source?: string): Promise<Analysis<EncodedFace>> {
+    return this.submit('embed', input, source);
+  }
+
+  detect(input: string | Uint8Array, source?: string): Promise<Analysis<Face>> {
+    return this.submit('detect', input, source);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
