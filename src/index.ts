@@ -1,1 +1,26 @@
-export const x: number = 1;
+/**
+ * likeness — face verification (1:1) and recognition for Node.js.
+ *
+ *   import { Likeness } from 'likeness';
+ *   const likeness = await Likeness.create();
+ *   const r = await likeness.verify('a.jpg', 'b.jpg');   // { verified, distance, threshold, … }
+ */
+export { Likeness, largestFirst } from './likeness.js';
+export type { Analysis, AlignedFaceResult, EncodedFace, Face, ImageInput, LikenessOptions, StageTimings, VerifyOptions, VerifyResult } from './likeness.js';
+export * from './errors.js';
+export type { Affine, Box, Point, RgbImage } from './types.js';
+export { loadImage, encodePng, imageFromRaw, DEFAULT_MAX_PIXELS } from './image/index.js';
+export type { LoadImageOptions, LoadedImage } from './image/index.js';
+export { DEFAULT_DETECTION, type Detection, type DetectionOptions } from './detect/detector.js';
+export type { EmbedOptions } from './embed/embedder.js';
+export type { FivePoints } from './landmarks/landmarker.js';
+export { alignFace, dlibTemplate, fivePointTemplate, estimateSimilarity, warpAffine } from './align/index.js';
+export type { AlignmentTemplate } from './align/index.js';
+export { cosineSimilarity, euclidean, l2normalize, distance } from './match/distance.js';
+export { decide, type Decision, type Encoding } from './match/verify.js';
+export { DEFAULT_EMBEDDER, calibratedThreshold, landmark68, resnet128, ssdMobilenetV1 } from './models/registry.js';
+export { defineEmbedder, type EmbedderDescription } from './models/custom.js';
+export type { AlignmentSpec, DetectorSpec, EmbedderSpec, LandmarkerSpec, Metric, ModelSource, ModelSpec, Threshold } from './models/spec.js';
+export { cacheDir } from './models/cache.js';
+export { releaseSessions } from './models/session.js';
+export { WorkerPool } from './parallel/pool.js';

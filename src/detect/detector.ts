@@ -14,7 +14,32 @@ import { sampleToTensor, type Canvas } from '../image/sample.js';
 import { runModel } from '../models/session.js';
 import type { DetectorSpec } from '../models/spec.js';
 import type { Box, RgbImage } from '../types.js';
-import { nonMaxSuppression } from './nms.js';
+import { iou, nonMaxSuppression } from './nms.js';
+
+/** True when boxes a and b are the same face: IoU above 0.3, or one mostly inside the other. */
+function sameFace(a: Box, b: Box): boolean {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width);
+  const y1 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  return iou(a, b) > 0.3 || inter > 0.6 * Math.min(a.width * a.height, b.width * b.height);
+}
+
+/**
+ * Merge tile detections into the whole-image ones. A face the whole-image pass found keeps its box
+ * (the scale the landmark net expects); tile detections add only faces it missed. Among tiles, the
+ * best-scoring box of a face wins (a face cut by a tile border is seen whole by a neighbour).
+ */
+function mergeDetections(whole: readonly Detection[], fromTiles: readonly Detection[], o: Required<DetectionOptions>): Detection[] {
+  const out = [...whole];
+  const order = [...fromTiles].sort((a, b) => b.score - a.score);
+  for (const d of order) {
+    if (out.length >= o.maxFaces) break;
+    if (!out.some((k) => sameFace(k.box, d.box))) out.push(d);
+  }
+  return out;
+}
 
 export interface DetectionOptions {
   /** Minimum face score, 0..1 (default 0.5, face-api's). */
@@ -27,7 +52,17 @@ export interface DetectionOptions {
   retry?: boolean;
   /** Canvas sides for those passes, as multiples of the image's longer side (default [2, 4]). */
   retryScales?: readonly number[];
+  /**
+   * Smallest face width (px) that must be found (default 0: one pass over the whole image, which
+   * finds faces wider than about 1/16 of the image's longer side). When set and smaller than that,
+   * the image is also scanned in overlapping tiles at a resolution where such faces are big enough
+   * for the network: finds 40 px faces in large photos, at the cost of one pass per tile.
+   */
+  minFaceSize?: number;
 }
+
+/** The SSD finds faces down to about this many pixels wide in its input (measured: 28–32 px). */
+const MIN_FACE_IN_INPUT = 32;
 
 export interface Detection {
   box: Box;
@@ -40,6 +75,7 @@ export const DEFAULT_DETECTION: Required<DetectionOptions> = {
   maxFaces: 100,
   retry: true,
   retryScales: [2, 4],
+  minFaceSize: 0,
 };
 
 export function resolveDetectionOptions(o: DetectionOptions = {}): Required<DetectionOptions> {
@@ -50,7 +86,19 @@ export function resolveDetectionOptions(o: DetectionOptions = {}): Required<Dete
   if (!Array.isArray(r.retryScales) || !r.retryScales.every((x) => Number.isFinite(x) && x >= 1)) {
     throw new InvalidOptionError(`retryScales must be numbers ≥ 1, got ${String(r.retryScales)}`);
   }
+  if (!(Number.isFinite(r.minFaceSize) && r.minFaceSize >= 0)) throw new InvalidOptionError(`minFaceSize must be ≥ 0, got ${r.minFaceSize}`);
   return r;
+}
+
+/** Square tiles of side `tile` covering w×h with at least `overlap` px shared between neighbours. */
+export function tiles(w: number, h: number, tile: number, overlap: number): { x: number; y: number }[] {
+  const starts = (len: number): number[] => {
+    if (len <= tile) return [0];
+    const n = Math.ceil((len - overlap) / (tile - overlap));
+    const step = (len - tile) / (n - 1);
+    return Array.from({ length: n }, (_, i) => Math.round(i * step));
+  };
+  return starts(h).flatMap((y) => starts(w).map((x) => ({ x, y })));
 }
 
 export class FaceDetector {
@@ -89,6 +137,14 @@ export class FaceDetector {
     const whole = { x: 0, y: 0, width: img.width, height: img.height };
     const side = Math.max(img.width, img.height);
     const found = await this.detectOnCanvas(img, { originX: 0, originY: 0, side, valid: whole }, o);
+    const tile = Math.round((this.spec.input.size * o.minFaceSize) / MIN_FACE_IN_INPUT);
+    if (o.minFaceSize > 0 && tile < side) {
+      // Faces the whole-image pass may miss are smaller than side/16: tiles overlap by more than that.
+      const overlap = Math.min(Math.floor(tile / 2), Math.ceil((1.5 * side * MIN_FACE_IN_INPUT) / this.spec.input.size));
+      const fromTiles: Detection[] = [];
+      for (const t of tiles(img.width, img.height, tile, overlap)) fromTiles.push(...(await this.detectOnCanvas(img, { originX: t.x, originY: t.y, side: tile, valid: whole }, o)));
+      return mergeDetections(found, fromTiles, o);
+    }
     if (found.length > 0 || !o.retry) return found;
     for (const scale of o.retryScales) {
       const big = Math.round(side * scale);

@@ -46,7 +46,7 @@ export function landmark68(): LandmarkerSpec {
     version: faceApiVersion(),
     description: "face-api's 68-point landmark net",
     source: { kind: 'tfjs', conversion: FACEAPI_CONVERSIONS.landmark68, modelDir: faceApiModelDir() },
-    input: { size: 112, channelOrder: 'rgb', layout: 'nchw', normalization: { mean: FACEAPI_MEAN, std: [256, 256, 256] } },
+    input: { size: 112, channelOrder: 'rgb', layout: 'nchw', normalization: { mean: FACEAPI_MEAN, std: [255, 255, 255] } },
     output: 'landmarks',
     points: 68,
   };
@@ -61,7 +61,7 @@ export function resnet128(): EmbedderSpec {
     version: faceApiVersion(),
     description: "dlib's ResNet face recognition network (128-d), via face-api's uint8-quantised weights",
     source: { kind: 'tfjs', conversion: FACEAPI_CONVERSIONS.recognition, modelDir: faceApiModelDir() },
-    input: { size: 150, channelOrder: 'rgb', layout: 'nchw', normalization: { mean: FACEAPI_MEAN, std: [256, 256, 256] } },
+    input: { size: 150, channelOrder: 'rgb', layout: 'nchw', normalization: { mean: FACEAPI_MEAN, std: [255, 255, 255] } },
     output: 'embedding',
     outputSize: 128,
     alignment: { template: 'dlib68', padding: 0.25 },

@@ -47,6 +47,50 @@ function crop(img: RgbImage, b: Box): RgbImage {
   return { width: b.width, height: b.height, data };
 }
 
+/**
+ * face-api's NetInput.toBatchTensor(size, isCenter) as documented in faceapi.ts: zero pad to square
+ * (isCenter: floor(diff/2) before, ceil(diff/2) after; else all after), then TF1 legacy bilinear
+ * (alignCorners=false, halfPixelCenters=false) computed in float32.
+ */
+function referencePreprocess(img: RgbImage, size: number, isCenter: boolean): Float32Array {
+  const f = Math.fround;
+  const { width: w, height: h } = img;
+  const side = Math.max(w, h);
+  const diff = Math.abs(w - h);
+  const before = isCenter ? diff - Math.round(diff * 0.5) : 0;
+  const offX = h > w ? before : 0;
+  const offY = w > h ? before : 0;
+  const px = (x: number, y: number, c: number): number => {
+    const ix = x - offX;
+    const iy = y - offY;
+    return ix < 0 || iy < 0 || ix >= w || iy >= h ? 0 : img.data[(iy * w + ix) * 3 + c]!;
+  };
+  const out = new Float32Array(size * size * 3);
+  const scale = f(side / size);
+  for (let y = 0; y < size; y += 1) {
+    const sy = f(y * scale);
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(Math.ceil(sy), side - 1);
+    const ly = f(sy - y0);
+    for (let x = 0; x < size; x += 1) {
+      const sx = f(x * scale);
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(Math.ceil(sx), side - 1);
+      const lx = f(sx - x0);
+      for (let c = 0; c < 3; c += 1) {
+        const tl = px(x0, y0, c);
+        const tr = px(x1, y0, c);
+        const bl = px(x0, y1, c);
+        const br = px(x1, y1, c);
+        const top = f(tl + f(f(tr - tl) * lx));
+        const bot = f(bl + f(f(br - bl) * lx));
+        out[(y * size + x) * 3 + c] = f(top + f(f(bot - top) * ly));
+      }
+    }
+  }
+  return out;
+}
+
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 
 describe('face-api oracle (tfjs wasm)', () => {
@@ -157,6 +201,19 @@ describe('face-api oracle (tfjs wasm)', () => {
       expect(Array.from(d)).toEqual(Array.from(f.descriptor));
     }
     expect(oracle.numTensors()).toBe(before);
+  }, 30_000);
+
+  it('preprocess() is bit-exact with the documented pad + float32 legacy bilinear', async () => {
+    const img = images.get(SAMPLES[0]!)!;
+    const odd = crop(img, { x: 400, y: 350, width: 181, height: 240 }); // odd |w−h| → asymmetric centred pad
+    const cases: [RgbImage, number, boolean][] = [[img, 512, false], [odd, 112, true], [odd, 150, true], [img, 112, true]];
+    for (const [im, size, center] of cases) {
+      const got = await oracle.preprocess(im, size, center);
+      const want = referencePreprocess(im, size, center);
+      let mismatches = 0;
+      for (let i = 0; i < want.length; i += 1) if (got[i] !== want[i]) mismatches += 1;
+      expect(mismatches, `${im.width}x${im.height} → ${size} center=${center}`).toBe(0);
+    }
   }, 30_000);
 
   it('ssdRaw(): mirror graph decodes to face-api\'s boxes/scores; preprocess pads bottom/right', async () => {

@@ -17,8 +17,9 @@
  *   Threads: tfjs hard-codes WASM_HAS_MULTITHREAD_SUPPORT=false when IS_NODE (tfjs issue #3830);
  *   forcing the flag to true makes init fail with ERR_WORKER_PATH (emscripten passes a `blob:`
  *   URL to worker_threads.Worker). So: single-threaded SIMD. Measured on this 2-core box
- *   (warm, per call): SSD forward 512² ≈ 310 ms SIMD vs ≈ 850 ms without SIMD; recognition 150² ≈ 32 ms
- *   (≈ 75 ms no-SIMD); landmarks 112² ≈ 10 ms (≈ 20 ms no-SIMD). The first SSD call is ≈ 0.8 s (warm-up).
+ *   (warm, per call): SSD forward 512² ≈ 310 ms SIMD vs ≈ 850 ms without SIMD; recognition 150² ≈ 26–32 ms
+ *   (≈ 75 ms no-SIMD); landmarks 112² ≈ 10 ms (≈ 20 ms no-SIMD). The first SSD call is ≈ 0.8–1.1 s
+ *   (warm-up) — benchmarks must warm up. Load (module + wasm + 3 nets) ≈ 0.4–0.75 s.
  * - Nets: nets.ssdMobilenetv1 / faceLandmark68Net / faceRecognitionNet .loadFromDisk(model dir)
  *   (reads <name>-weights_manifest.json + .bin via fs, tf.io.weightsLoaderFactory).
  *
@@ -44,10 +45,13 @@
  *     isCenter=true : append round(diff*0.5) (JS Math.round, .5 rounds up) at the END and prepend
  *                     diff − round(diff/2) = floor(diff/2) at the START. (odd diff → the extra
  *                     pixel goes bottom/right.)
- * - resizeBilinear(alignCorners=false, halfPixelCenters=false) = TF1 legacy bilinear:
- *   src = dst * (inSize/outSize), y0 = floor(src), y1 = min(ceil(src), inSize−1), lerp; NO antialias
- *   when downscaling. ONNX equivalent: Resize mode=linear, coordinate_transformation_mode=asymmetric,
- *   antialias=0. The resize runs on the (float32-cast) padded image, so image/padding borders blend.
+ * - resizeBilinear(alignCorners=false, halfPixelCenters=false) = TF1 legacy bilinear, NO antialias
+ *   when downscaling. Verified BIT-EXACT against the wasm kernel (smoke test) with all arithmetic in
+ *   float32:  scale = f32(side/out); sy = f32(y*scale); y0 = floor(sy); y1 = min(ceil(sy), side−1);
+ *   ly = f32(sy−y0) (same for x); top = tl + (tr−tl)*lx; bot = bl + (br−bl)*lx; v = top + (bot−top)*ly
+ *   (each op rounded to f32). Doing it in float64 differs by up to ~0.008 (scales like 1920/112).
+ *   ONNX equivalent: Resize mode=linear, coordinate_transformation_mode=asymmetric, antialias=0.
+ *   The resize runs on the (float32-cast) padded image, so image/padding borders blend.
  *
  * SSD MobileNetV1 (input 512, toBatchTensor(512, isCenter=false) → pad bottom/right)
  * - normalisation: x/127.5 − 1 (face-api code: tf.sub(tf.div(x, 127.5), 1); the unused manifest
@@ -122,7 +126,7 @@
  *   + conv128_1..2; conv256_down 8: conv → 3, pool → 4 ⇒ out zero-padded 3→4, ch pad 128→256;
  *   conv256_1..2 @4×4; conv256_down_out 4: conv → 1, pool → 2 ⇒ out zero-padded 1→2 (no ch pad).
  * - head: mean over H,W (2×2) → [1,256] · fc [256,128]. NO fc bias, NO L2 normalisation (confirmed:
- *   the descriptor is the raw matMul output; |d| is typically ≈ 1.3–1.5, see the smoke test).
+ *   the descriptor is the raw matMul output; |d| ≈ 1.40–1.51 on the demo faces, see the smoke test).
  * - computeFaceDescriptor returns new Float32Array(128) (zeros) if any input dim ≤ 0.
  * - in the detectAllFaces(...).withFaceLandmarks().withFaceDescriptors() chain the descriptor is NOT
  *   computed on the detection box but on landmarks.align(null, {useDlibAlignment: true}):

@@ -1,7 +1,7 @@
 /**
  * face-api's FaceLandmark68Net (the full, not tiny, 68-point iBUG landmark regressor) as ONNX.
  *
- * Input: [N, 3, 112, 112] float32, RGB, (pixel − mean) / 256 with mean [122.782, 117.001, 104.298];
+ * Input: [N, 3, 112, 112] float32, RGB, (pixel − mean) / 255 with mean [122.782, 117.001, 104.298];
  * the face crop is padded to a square (centred) before resizing. Output `landmarks`: [N, 136] =
  * 68 × (x, y), relative to the padded square (0..1).
  */
@@ -49,5 +49,5 @@ export function buildLandmark68(w: WeightMap): Uint8Array {
   x = flatten(g, pool(g, 'AveragePool', x, 7, 2, 'valid'));
   const fc = weight(w, 'fc/weights', [256, 136]);
   g.output('landmarks', dense(g, x, fc.data, 256, 136, weight(w, 'fc/bias').data), ['N', 136]);
-  return g.build({ source: '@vladmandic/face-api face_landmark_68_model', input: 'RGB (x-mean)/256, mean 122.782,117.001,104.298' });
+  return g.build({ source: '@vladmandic/face-api face_landmark_68_model', input: 'RGB (x-mean)/255, mean 122.782,117.001,104.298' });
 }

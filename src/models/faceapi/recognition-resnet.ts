@@ -2,7 +2,7 @@
  * face-api's FaceRecognitionNet — dlib's `dlib_face_recognition_resnet_model_v1` (a ResNet-29-ish
  * network, 150×150 RGB in, 128-d out) ported to tfjs — rebuilt as an ONNX graph.
  *
- * Input: [N, 3, 150, 150] float32, RGB, normalised as (pixel − mean) / 256 with mean
+ * Input: [N, 3, 150, 150] float32, RGB, normalised as (pixel − mean) / 255 with mean
  * [122.782, 117.001, 104.298]. Output `embedding`: [N, 128], not L2-normalised (the pipeline does it).
  *
  * Each conv layer is conv + bias then a per-channel affine "scale" layer (dlib's affine in place of
@@ -72,5 +72,5 @@ export function buildRecognitionResnet(w: WeightMap): Uint8Array {
   x = flatten(g, g.op('GlobalAveragePool', [x]));
   const fc = weight(w, 'fc', [256, 128]);
   g.output('embedding', dense(g, x, fc.data, 256, 128), ['N', 128]);
-  return g.build({ source: '@vladmandic/face-api face_recognition_model', input: 'RGB (x-mean)/256, mean 122.782,117.001,104.298' });
+  return g.build({ source: '@vladmandic/face-api face_recognition_model', input: 'RGB (x-mean)/255, mean 122.782,117.001,104.298' });
 }

@@ -20,7 +20,7 @@ export type AttrValue =
 
 export const OPSET = 17;
 /** Written into every model; bump when any converter's output changes, so caches rebuild. */
-export const PRODUCER = { name: 'likeness', version: '1' };
+export const PRODUCER = { name: 'likeness', version: '2' };
 
 function attribute(name: string, v: AttrValue): AttributeProto {
   const A = onnx.AttributeProto.AttributeType;

@@ -1,0 +1,212 @@
+/**
+ * `likeness` command line. Exit status: 0 when the command ran (whatever the verdict), 1 for bad
+ * input (unreadable image, no face, …) with one line on stderr, 2 for usage errors.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { encodePng } from '../image/index.js';
+import { LikenessError } from '../errors.js';
+import { Likeness, largestFirst, type Analysis, type EncodedFace, type Face, type LikenessOptions } from '../likeness.js';
+import { WorkerPool } from '../parallel/pool.js';
+import { runSeedDemo } from './demo.js';
+import { boxJson, boxText, faceJson, plural } from './output.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INPUT = 1;
+export const EXIT_USAGE = 2;
+
+class InputFailure extends Error {}
+
+function num(name: string, min: number, max = Infinity, integer = false) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} ${max === Infinity ? `≥ ${min}` : `within ${min}..${max}`}`);
+    }
+    return n;
+  };
+}
+
+interface CommonOpts {
+  json?: boolean;
+  minScore?: number;
+  minFace?: number;
+  threads?: number;
+  maxPixels?: number;
+  mirror?: boolean;
+}
+
+function engineOptions(o: CommonOpts): LikenessOptions {
+  return {
+    ...(o.threads === undefined ? {} : { intraOpThreads: o.threads }),
+    ...(o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels * 1e6 }),
+    detection: { ...(o.minScore === undefined ? {} : { minScore: o.minScore }), ...(o.minFace === undefined ? {} : { minFaceSize: o.minFace }) },
+    embedding: { mirror: o.mirror ?? true },
+  };
+}
+
+function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
+  cmd
+    .addOption(new Option('--min-score <s>', 'minimum detection score, 0..1').argParser(num('--min-score', 0, 1)))
+    .addOption(new Option('--min-face <px>', 'also find faces down to this width in large photos (scans tiles: slower)').argParser(num('--min-face', 0)))
+    .addOption(new Option('--max-pixels <mp>', 'refuse images larger than this many megapixels').argParser(num('--max-pixels', 0.001)).default(undefined, '40'))
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads per process').argParser(num('--threads', 1, 64, true)));
+  if (opts.mirror) cmd.option('--no-mirror', 'do not average with the mirrored face (faster, slightly less accurate)');
+  return cmd;
+}
+
+/**
+ * Analyse files: in-process for one file, over a worker pool (one per core) for several.
+ * Yields results in input order; failures come back as LikenessError values.
+ */
+async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonOpts): Promise<(Analysis<Face | EncodedFace> | LikenessError)[]> {
+  const settle = (p: Promise<Analysis<Face | EncodedFace>>) =>
+    p.catch((e: unknown) => {
+      if (e instanceof LikenessError && e.isInputError) return e;
+      throw e;
+    });
+  if (files.length === 1) {
+    const l = await Likeness.create(engineOptions(o));
+    return [await settle(level === 'embed' ? l.embed(files[0]!) : l.detect(files[0]!))];
+  }
+  const e = engineOptions(o);
+  const pool = new WorkerPool(Math.min(files.length, os.availableParallelism()), { ...e, intraOpThreads: o.threads ?? 1 });
+  try {
+    return await Promise.all(files.map((f) => settle(level === 'embed' ? pool.embed(f) : pool.detect(f))));
+  } finally {
+    await pool.close();
+  }
+}
+
+function reportFailures(results: readonly unknown[]): void {
+  const failed = results.filter((r): r is LikenessError => r instanceof LikenessError);
+  for (const f of failed) process.stderr.write(`likeness: ${f.message}\n`);
+  if (failed.length > 0) process.exitCode = EXIT_INPUT;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('likeness')
+    .description('Face verification and recognition: detect, align, encode and compare faces')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  withCommon(program.command('detect').description('find faces: box, score, 68 landmarks and 5 points').argument('<images...>', 'image files'))
+    .option('--json', 'print JSON only')
+    .action(async (files: string[], o: CommonOpts) => {
+      const results = await analyseAll(files, 'detect', o);
+      if (o.json) {
+        const out = results.map((r, i) => (r instanceof LikenessError ? { file: files[i], error: { code: r.code, message: r.message } } : { file: files[i], width: r.width, height: r.height, faces: r.faces.map(faceJson) }));
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      } else {
+        results.forEach((r, i) => {
+          if (r instanceof LikenessError) return;
+          process.stdout.write(`${files[i]}: ${plural(r.faces.length, 'face')}\n`);
+          r.faces.forEach((f, k) => process.stdout.write(`  #${k} ${boxText(f.box)} score ${f.score.toFixed(3)}\n`));
+        });
+      }
+      reportFailures(results);
+    });
+
+  withCommon(program.command('embed').description('128-d L2-normalised encodings of every face').argument('<images...>', 'image files'), { mirror: true })
+    .option('--json', 'print JSON only')
+    .action(async (files: string[], o: CommonOpts) => {
+      const results = await analyseAll(files, 'embed', o);
+      if (o.json) {
+        const out = results.map((r, i) =>
+          r instanceof LikenessError
+            ? { file: files[i], error: { code: r.code, message: r.message } }
+            : { file: files[i], width: r.width, height: r.height, faces: r.faces.map((f) => ({ ...faceJson(f), embedding: Array.from((f as EncodedFace).embedding) })) },
+        );
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      } else {
+        results.forEach((r, i) => {
+          if (r instanceof LikenessError) return;
+          process.stdout.write(`${files[i]}: ${plural(r.faces.length, 'face')}\n`);
+          r.faces.forEach((f, k) => {
+            const e = Array.from((f as EncodedFace).embedding.slice(0, 4), (v) => v.toFixed(4)).join(', ');
+            process.stdout.write(`  #${k} ${boxText(f.box)} encoding [${e}, …] (${(f as EncodedFace).embedding.length}-d)\n`);
+          });
+        });
+      }
+      reportFailures(results);
+    });
+
+  withCommon(program.command('verify').description('are the faces in two photos the same person?').argument('<image1>').argument('<image2>'), { mirror: true })
+    .addOption(new Option('--threshold <t>', "distance threshold (default: the model's calibrated one)").argParser(num('--threshold', 0)))
+    .addOption(new Option('--face1 <i>', 'which face of image1, 0 = largest').argParser(num('--face1', 0, Infinity, true)))
+    .addOption(new Option('--face2 <i>', 'which face of image2, 0 = largest').argParser(num('--face2', 0, Infinity, true)))
+    .option('--json', 'print JSON only')
+    .action(async (a: string, b: string, o: CommonOpts & { threshold?: number; face1?: number; face2?: number }) => {
+      const l = await Likeness.create(engineOptions(o));
+      const r = await l.verify(a, b, {
+        ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+        ...(o.face1 === undefined ? {} : { faceA: o.face1 }),
+        ...(o.face2 === undefined ? {} : { faceB: o.face2 }),
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ ...r, faces: r.faces.map(boxJson), timeMs: Math.round(r.timeMs) })}\n`);
+      } else {
+        const verdict = r.verified ? 'same person' : 'different people';
+        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}, similarity ${r.similarity.toFixed(3)})\n`);
+      }
+    });
+
+  withCommon(program.command('align').description('write the aligned face chips as PNG').argument('<image>'))
+    .requiredOption('--out <dir>', 'folder for the chips (created if missing)')
+    .option('--json', 'print JSON only')
+    .action(async (file: string, o: CommonOpts & { out: string }) => {
+      const l = await Likeness.create(engineOptions(o));
+      const a = await l.align(file);
+      await mkdir(o.out, { recursive: true });
+      const base = path.basename(file).replace(/\.[^.]+$/, '');
+      const written: { file: string; box: ReturnType<typeof boxJson> }[] = [];
+      for (const [i, f] of largestFirst(a.faces).entries()) {
+        const out = path.join(o.out, `${base}_face${i}.png`);
+        await writeFile(out, await encodePng(f.chip));
+        written.push({ file: out, box: boxJson(f.box) });
+      }
+      if (o.json) process.stdout.write(`${JSON.stringify({ file, faces: written })}\n`);
+      else {
+        process.stdout.write(`${file}: ${plural(written.length, 'face')}\n`);
+        for (const w of written) process.stdout.write(`  ${w.file} (${boxText(w.box)})\n`);
+      }
+      if (written.length === 0) throw new InputFailure(`${file}: no face detected`);
+    });
+
+  program
+    .command('demo')
+    .description("run the seed exercise (\"Happy House\"): verify camera photos against the enrolled photos")
+    .argument('[dir]', 'the seed-assignment data folder', path.join('..', 'shared', 'data', 'seed-assignment'))
+    .option('--json', 'print JSON only')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      await runSeedDemo(dir, o.json ?? false);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (e instanceof InputFailure || (e instanceof LikenessError && e.isInputError)) {
+      process.stderr.write(`likeness: ${(e as Error).message}\n`);
+      return EXIT_INPUT;
+    }
+    const err = e as Error;
+    process.stderr.write(`likeness: internal error: ${err.message}\n`);
+    if (process.env.LIKENESS_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return 3;
+  }
+}

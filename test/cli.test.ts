@@ -1,0 +1,133 @@
+/** The CLI contract, run as a real process on the built package (npm test builds first). */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { dataPath, FACEAPI_DEMO, hasData, ROOT, skipMessage } from './helpers/data.js';
+
+const run = promisify(execFile);
+const BIN = path.join(ROOT, 'bin', 'likeness.js');
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const S2 = path.join(FACEAPI_DEMO, 'sample2.jpg');
+const S3 = path.join(FACEAPI_DEMO, 'sample3.jpg');
+
+describe('likeness CLI', () => {
+  it('--help works on every command', async () => {
+    for (const c of [[], ['detect'], ['embed'], ['verify'], ['align'], ['demo']]) {
+      const r = await cli(...c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: likeness/);
+    }
+  });
+
+  it('verify --json prints one JSON object and exits 0 whatever the verdict', async () => {
+    const same = await cli('verify', S2, S2, '--json');
+    expect(same.code).toBe(0);
+    const r = JSON.parse(same.stdout) as Record<string, unknown>;
+    expect(r.verified).toBe(true);
+    expect(r.distance).toBe(0);
+    expect(typeof r.threshold).toBe('number');
+    expect(r.faces).toHaveLength(2);
+    const diff = await cli('verify', S2, S3, '--json', '--threshold', '0.01');
+    expect(diff.code).toBe(0);
+    expect(JSON.parse(diff.stdout)).toMatchObject({ verified: false, threshold: 0.01 });
+  });
+
+  it('verify prints a human verdict line by default', async () => {
+    const r = await cli('verify', S2, S2);
+    expect(r.stdout).toMatch(/^same person \(distance 0\.000 ≤ threshold \d\.\d{3}/);
+  });
+
+  it('embed --json gives per file its faces with box, score and 128 numbers; several files use the worker pool', async () => {
+    const r = await cli('embed', S2, S3, '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { file: string; faces: { box: object; score: number; embedding: number[] }[] }[];
+    expect(out.map((o) => o.file)).toEqual([S2, S3]);
+    for (const o of out) {
+      expect(o.faces.length).toBeGreaterThan(0);
+      for (const f of o.faces) {
+        expect(f.embedding).toHaveLength(128);
+        expect(f.score).toBeGreaterThan(0.5);
+        expect(Object.keys(f.box)).toEqual(['x', 'y', 'width', 'height']);
+      }
+    }
+  });
+
+  it('detect lists faces; align writes one PNG chip per face', async () => {
+    const d = await cli('detect', path.join(FACEAPI_DEMO, 'sample1.jpg'));
+    expect(d.stdout).toMatch(/3 faces/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-align-'));
+    const a = await cli('align', path.join(FACEAPI_DEMO, 'sample1.jpg'), '--out', dir);
+    expect(a.code).toBe(0);
+    const files = (await readdir(dir)).sort();
+    expect(files).toEqual(['sample1_face0.png', 'sample1_face1.png', 'sample1_face2.png']);
+    const meta = await sharp(path.join(dir, files[0]!)).metadata();
+    expect([meta.width, meta.height, meta.format]).toEqual([150, 150, 'png']);
+  });
+
+  it('bad input exits 1 with one line on stderr and no stack trace', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-bad-'));
+    const text = path.join(dir, 'notes.jpg');
+    await writeFile(text, 'this is not an image');
+    const empty = path.join(dir, 'empty.png');
+    await writeFile(empty, '');
+    const blank = path.join(dir, 'blank.png');
+    await sharp({ create: { width: 200, height: 200, channels: 3, background: '#336699' } }).png().toFile(blank);
+    for (const [args, pattern] of [
+      [['verify', text, S2], /cannot decode image/],
+      [['verify', empty, S2], /empty/],
+      [['verify', path.join(dir, 'missing.jpg'), S2], /cannot read file/],
+      [['verify', blank, S2], /no face detected/],
+      [['align', blank, '--out', dir], /no face detected/],
+      [['embed', text, '--json'], /cannot decode image/],
+    ] as const) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('embed --json on several files reports the bad one and still prints the good ones', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-mixed-'));
+    const text = path.join(dir, 'x.png');
+    await writeFile(text, 'nope');
+    const r = await cli('embed', S2, text, '--json');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { faces?: unknown[]; error?: { code: string } }[];
+    expect(out[0]!.faces!.length).toBeGreaterThan(0);
+    expect(out[1]!.error!.code).toBe('E_IMAGE_DECODE');
+  });
+
+  it('usage errors exit 2', async () => {
+    for (const args of [['bogus'], ['verify', S2], ['verify', S2, S3, '--threshold', 'abc'], ['detect', S2, '--min-score', '2'], ['align', S2]]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
+describe.skipIf(!hasData('seed-assignment'))(`npm start: the seed exercise${hasData('seed-assignment') ? '' : ` (${skipMessage('seed-assignment')})`}`, () => {
+  it('prints the expected verdicts', async () => {
+    const r = await cli('demo', dataPath('seed-assignment'), '--json');
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { verified: boolean; expected: boolean }[];
+    expect(rows).toHaveLength(4);
+    for (const row of rows) expect(row.verified).toBe(row.expected);
+  });
+});

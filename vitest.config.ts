@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Each file in its own process: onnxruntime's native addon cannot be reloaded in a thread.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
