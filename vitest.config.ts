@@ -8,5 +8,6 @@ export default defineConfig({
     // Each file in its own process: onnxruntime's native addon cannot be reloaded in a thread.
     pool: 'forks',
     maxWorkers: 2,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
