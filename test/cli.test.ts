@@ -1,6 +1,6 @@
 /** The CLI contract, run as a real process on the built package (npm test builds first). */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -111,6 +111,22 @@ describe('likeness CLI', () => {
     const out = JSON.parse(r.stdout) as { faces?: unknown[]; error?: { code: string } }[];
     expect(out[0]!.faces!.length).toBeGreaterThan(0);
     expect(out[1]!.error!.code).toBe('E_IMAGE_DECODE');
+  });
+
+  it('a folder argument expands to the images inside it, recursively, in sorted order', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-folder-'));
+    await mkdir(path.join(dir, 'sub'));
+    await copyFile(S2, path.join(dir, 'b.jpg'));
+    await copyFile(S3, path.join(dir, 'sub', 'a.JPG'));
+    await writeFile(path.join(dir, 'notes.txt'), 'not an image');
+    const r = await cli('detect', dir, '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { file: string; faces: unknown[] }[];
+    expect(out.map((o) => path.relative(dir, o.file))).toEqual(['b.jpg', path.join('sub', 'a.JPG')]);
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'likeness-empty-'));
+    const e = await cli('detect', empty);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/no image files/);
   });
 
   it('usage errors exit 2', async () => {

@@ -11,6 +11,7 @@ import { LikenessError } from '../errors.js';
 import { Likeness, largestFirst, type Analysis, type EncodedFace, type Face, type LikenessOptions } from '../likeness.js';
 import { WorkerPool } from '../parallel/pool.js';
 import { runSeedDemo } from './demo.js';
+import { expandInputs } from './files.js';
 import { boxJson, boxText, faceJson, plural } from './output.js';
 
 export const EXIT_OK = 0;
@@ -67,6 +68,7 @@ async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonO
       if (e instanceof LikenessError && e.isInputError) return e;
       throw e;
     });
+  if (files.length === 0) throw new InputFailure('no image files given (the folders are empty)');
   if (files.length === 1) {
     const l = await Likeness.create(engineOptions(o));
     return [await settle(level === 'embed' ? l.embed(files[0]!) : l.detect(files[0]!))];
@@ -93,9 +95,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  withCommon(program.command('detect').description('find faces: box, score, 68 landmarks and 5 points').argument('<images...>', 'image files'))
+  withCommon(program.command('detect').description('find faces: box, score, 68 landmarks and 5 points').argument('<images...>', 'image files or folders of images'))
     .option('--json', 'print JSON only')
-    .action(async (files: string[], o: CommonOpts) => {
+    .action(async (args: string[], o: CommonOpts) => {
+      const files = await expandInputs(args);
       const results = await analyseAll(files, 'detect', o);
       if (o.json) {
         const out = results.map((r, i) => (r instanceof LikenessError ? { file: files[i], error: { code: r.code, message: r.message } } : { file: files[i], width: r.width, height: r.height, faces: r.faces.map(faceJson) }));
@@ -110,9 +113,10 @@ export function buildProgram(): Command {
       reportFailures(results);
     });
 
-  withCommon(program.command('embed').description('128-d L2-normalised encodings of every face').argument('<images...>', 'image files'), { mirror: true })
+  withCommon(program.command('embed').description('128-d L2-normalised encodings of every face').argument('<images...>', 'image files or folders of images'), { mirror: true })
     .option('--json', 'print JSON only')
-    .action(async (files: string[], o: CommonOpts) => {
+    .action(async (args: string[], o: CommonOpts) => {
+      const files = await expandInputs(args);
       const results = await analyseAll(files, 'embed', o);
       if (o.json) {
         const out = results.map((r, i) =>
