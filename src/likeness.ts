@@ -6,10 +6,11 @@ import { loadImage, type LoadImageOptions } from './image/index.js';
 import { FaceDetector, resolveDetectionOptions, type DetectionOptions } from './detect/detector.js';
 import { Embedder, type EmbedOptions } from './embed/embedder.js';
 import { FaceIndexError, InvalidOptionError, NoFaceError } from './errors.js';
-import { fivePoints, Landmarker, type FivePoints } from './landmarks/landmarker.js';
+import { fivePoints, Landmarker, type FivePoints, type LandmarkOptions } from './landmarks/landmarker.js';
 import { decide, sameModel, type Decision, type Encoding } from './match/verify.js';
 import { landmark68, resnet128, ssdMobilenetV1 } from './models/registry.js';
 import { getSession, type RuntimeOptions } from './models/session.js';
+import { PRODUCER } from './models/onnx/graph.js';
 import type { DetectorSpec, EmbedderSpec, LandmarkerSpec } from './models/spec.js';
 import type { Affine, Box, Point, RgbImage } from './types.js';
 
@@ -21,6 +22,7 @@ export interface LikenessOptions extends RuntimeOptions {
   landmarker?: LandmarkerSpec;
   embedder?: EmbedderSpec;
   detection?: DetectionOptions;
+  landmarks?: LandmarkOptions;
   embedding?: EmbedOptions;
   /** Pixel cap checked from the image header before decoding (default 40 megapixels). */
   maxPixels?: number;
@@ -104,6 +106,25 @@ export class Likeness {
     return new Likeness(new FaceDetector(det, s1), new Landmarker(lm, s2), new Embedder(emb, s3), options);
   }
 
+  /**
+   * Everything that determines an encoding, as plain data: the three model specs (sources, input
+   * normalisation, alignment) and the detection, landmark and embedding options. Caches key on it.
+   */
+  settings(): Record<string, unknown> {
+    const source = (src: DetectorSpec['source']) =>
+      src.kind === 'bytes' ? { kind: 'bytes', length: src.bytes.length } : src.kind === 'tfjs' ? { kind: 'tfjs', conversion: src.conversion } : src;
+    const spec = (s: DetectorSpec | LandmarkerSpec | EmbedderSpec) => ({ ...s, source: source(s.source) });
+    return {
+      producer: PRODUCER,
+      detector: spec(this.detector.spec),
+      landmarker: spec(this.landmarker.spec),
+      embedder: { ...spec(this.embedder.spec), threshold: undefined },
+      detection: resolveDetectionOptions(this.options.detection),
+      landmarks: { mirror: this.options.landmarks?.mirror ?? false },
+      embedding: { mirror: this.options.embedding?.mirror ?? true, jitter: this.options.embedding?.jitter ?? 0 },
+    };
+  }
+
   get model(): { name: string; version: string } {
     return { name: this.embedder.spec.name, version: this.embedder.spec.version };
   }
@@ -130,7 +151,7 @@ export class Likeness {
     const dets = await this.detector.detect(img, { ...this.options.detection, ...opts.detection });
     t0 = performance.now();
     t.detectMs = t0 - t1;
-    const lms = await this.landmarker.predict(img, dets.map((d) => d.box));
+    const lms = await this.landmarker.predict(img, dets.map((d) => d.box), this.options.landmarks);
     t1 = performance.now();
     t.landmarksMs = t1 - t0;
     const faces: (Face & Partial<AlignedFaceResult> & Partial<EncodedFace>)[] = dets.map((d, i) => ({ box: d.box, score: d.score, landmarks: lms[i]!, points5: fivePoints(lms[i]!) }));
@@ -139,7 +160,9 @@ export class Likeness {
       t0 = performance.now();
       t.alignMs = t0 - t1;
       if (level === 'embed') {
-        const embs = await this.embedder.embedChips(faces.map((f) => f.chip!), { ...this.options.embedding, ...opts.embedding });
+        const eo = { ...this.options.embedding, ...opts.embedding };
+        const variants = eo.jitter ? faces.map((f) => this.embedder.jittered(img, { chip: f.chip!, transform: f.transform! }, eo.jitter!)) : [];
+        const embs = await this.embedder.embedChips(faces.map((f) => f.chip!), eo, variants);
         faces.forEach((f, i) => {
           f.embedding = embs[i]!;
           delete f.chip;

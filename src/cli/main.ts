@@ -12,6 +12,7 @@ import { Likeness, largestFirst, type Analysis, type EncodedFace, type Face, typ
 import { WorkerPool } from '../parallel/pool.js';
 import { runSeedDemo } from './demo.js';
 import { expandInputs } from './files.js';
+import { evalCommand } from './eval.js';
 import { boxJson, boxText, faceJson, plural } from './output.js';
 
 export const EXIT_OK = 0;
@@ -189,13 +190,18 @@ export function buildProgram(): Command {
       await runSeedDemo(dir, o.json ?? false);
     });
 
+  program.addCommand(evalCommand());
+
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  for (const c of program.commands) c.exitOverride();
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;

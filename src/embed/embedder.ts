@@ -3,16 +3,41 @@
  * (optionally with their horizontal mirrors, averaged), and L2-normalise.
  */
 import type ort from 'onnxruntime-node';
-import { alignFace, dlibTemplate, fivePointsFrom68, fivePointTemplate, mirrorHorizontal, type AlignedFace, type AlignmentTemplate } from '../align/index.js';
+import { alignFace, composeAffine, dlibTemplate, fivePointsFrom68, fivePointTemplate, mirrorHorizontal, warpAffine, type AlignedFace, type AlignmentTemplate } from '../align/index.js';
 import { imageToTensor } from '../image/sample.js';
 import { l2normalize } from '../match/distance.js';
 import { runModel } from '../models/session.js';
 import type { EmbedderSpec } from '../models/spec.js';
-import type { Point, RgbImage } from '../types.js';
+import type { Affine, Point, RgbImage } from '../types.js';
 
 export interface EmbedOptions {
   /** Average the encodings of the chip and its mirror image (test-time augmentation). Default true. */
   mirror?: boolean;
+  /**
+   * Also average the encodings of this many slightly shifted/scaled/rotated chips (deterministic
+   * jitter, ±1.5 px, ±3 %, ±3°). Default 0. Each costs one or two more network passes per face.
+   */
+  jitter?: number;
+}
+
+/** Deterministic small similarity perturbations about the chip centre: [dx, dy, scale, degrees]. */
+const JITTERS: readonly (readonly [number, number, number, number])[] = [
+  [1.5, 0, 1, 0],
+  [-1.5, 0, 1, 0],
+  [0, 1.5, 1, 0],
+  [0, -1.5, 1, 0],
+  [0, 0, 1.03, 0],
+  [0, 0, 0.97, 0],
+  [0, 0, 1, 3],
+  [0, 0, 1, -3],
+];
+
+/** chip → chip similarity: rotate by deg and scale by s about the centre c, then shift by (dx, dy). */
+function perturbation(c: number, dx: number, dy: number, s: number, deg: number): Affine {
+  const r = (deg * Math.PI) / 180;
+  const a = s * Math.cos(r);
+  const b = s * Math.sin(r);
+  return [a, -b, c - a * c + b * c + dx, b, a, c - b * c - a * c + dy];
 }
 
 export class Embedder {
@@ -29,7 +54,14 @@ export class Embedder {
   /** The aligned chip for one face from its 68 landmarks. */
   align(img: RgbImage, landmarks68: readonly Point[]): AlignedFace {
     const pts = this.spec.alignment.template === 'dlib68' ? landmarks68 : fivePointsFrom68(landmarks68);
-    return alignFace(img, pts, this.template);
+    return alignFace(img, pts, this.template, { mapping: this.spec.alignment.mapping ?? 'template' });
+  }
+
+  /** Jittered chips of an aligned face (for test-time averaging). */
+  jittered(img: RgbImage, face: AlignedFace, count: number): RgbImage[] {
+    const n = this.spec.input.size;
+    const c = (n - 1) / 2;
+    return JITTERS.slice(0, count).map(([dx, dy, s, deg]) => warpAffine(img, composeAffine(perturbation(c, dx, dy, s, deg), face.transform), n, n));
   }
 
   /** Raw network outputs for chips already of the input size (no normalisation, no mirroring). */
@@ -45,17 +77,24 @@ export class Embedder {
     return chips.map((_, i) => out.slice(i * d, (i + 1) * d));
   }
 
-  /** L2-normalised encodings of aligned chips. */
-  async embedChips(chips: readonly RgbImage[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+  /**
+   * L2-normalised encodings of aligned chips. `variants[i]` are extra chips of face i (jitter) whose
+   * encodings are averaged with the chip's; with `mirror`, every chip's mirror image is too.
+   */
+  async embedChips(chips: readonly RgbImage[], options: EmbedOptions = {}, variants: readonly (readonly RgbImage[])[] = []): Promise<Float32Array[]> {
     const mirror = options.mirror ?? true;
-    if (!mirror) return (await this.raw(chips)).map(l2normalize);
-    const outs = await this.raw([...chips, ...chips.map(mirrorHorizontal)]);
-    return chips.map((_, i) => {
-      const a = l2normalize(outs[i]!);
-      const b = l2normalize(outs[i + chips.length]!);
-      const m = new Float32Array(a.length);
-      for (let k = 0; k < m.length; k++) m[k] = a[k]! + b[k]!;
-      return l2normalize(m);
+    const groups = chips.map((c, i) => [c, ...(variants[i] ?? [])]);
+    const all = groups.flatMap((g) => (mirror ? [...g, ...g.map(mirrorHorizontal)] : g));
+    const outs = await this.raw(all);
+    let k = 0;
+    return groups.map((g) => {
+      const n = mirror ? 2 * g.length : g.length;
+      const sum = new Float32Array(this.spec.outputSize);
+      for (let j = 0; j < n; j++) {
+        const e = l2normalize(outs[k++]!);
+        for (let d = 0; d < sum.length; d++) sum[d]! += e[d]!;
+      }
+      return l2normalize(sum);
     });
   }
 }

@@ -53,6 +53,15 @@ export function parsePairs(text: string, file: string): Pair[] {
   return pairs;
 }
 
+/** Read a list file, as a typed input error when it cannot be read. */
+export async function readList(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new LikenessError('E_LIST_READ', `${file}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 export async function readPairs(file: string): Promise<Pair[]> {
-  return parsePairs(await readFile(file, 'utf8'), file);
+  return parsePairs(await readList(file), file);
 }

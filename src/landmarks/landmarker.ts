@@ -49,6 +49,28 @@ export function landmarkCanvas(img: RgbImage, box: Box): Canvas {
   return { originX: w < h ? x - before : x, originY: h < w ? y - before : y, side, valid: { x, y, width: w, height: h } };
 }
 
+/** iBUG 68-point index of each point's mirror image (left ↔ right). */
+export const MIRROR_68: readonly number[] = (() => {
+  const m = Array.from({ length: 68 }, (_, i) => i);
+  const pairs: [number, number][] = [
+    ...Array.from({ length: 8 }, (_, i): [number, number] => [i, 16 - i]),
+    ...Array.from({ length: 5 }, (_, i): [number, number] => [17 + i, 26 - i]),
+    [31, 35], [32, 34],
+    [36, 45], [37, 44], [38, 43], [39, 42], [40, 47], [41, 46],
+    [48, 54], [49, 53], [50, 52], [55, 59], [56, 58], [60, 64], [61, 63], [65, 67],
+  ];
+  for (const [a, b] of pairs) {
+    m[a] = b;
+    m[b] = a;
+  }
+  return m;
+})();
+
+export interface LandmarkOptions {
+  /** Average the predictions on the crop and on its mirror image (test-time augmentation). Default false. */
+  mirror?: boolean;
+}
+
 export class Landmarker {
   constructor(
     readonly spec: LandmarkerSpec,
@@ -56,19 +78,43 @@ export class Landmarker {
   ) {}
 
   /** Landmarks for each box, batched in one run. */
-  async predict(img: RgbImage, boxes: readonly Box[]): Promise<Point[][]> {
+  async predict(img: RgbImage, boxes: readonly Box[], options: LandmarkOptions = {}): Promise<Point[][]> {
     if (boxes.length === 0) return [];
     const n = this.spec.input.size;
     const per = 3 * n * n;
-    const input = new Float32Array(per * boxes.length);
+    const copies = options.mirror ? 2 : 1;
+    const input = new Float32Array(per * boxes.length * copies);
     const canvases = boxes.map((b) => landmarkCanvas(img, b));
     canvases.forEach((c, i) => sampleToTensor(img, c, this.spec.input, input, i * per));
-    const dims = this.spec.input.layout === 'nhwc' ? [boxes.length, n, n, 3] : [boxes.length, 3, n, n];
+    if (options.mirror) {
+      const nhwc = this.spec.input.layout === 'nhwc';
+      for (let i = 0; i < boxes.length; i++) {
+        const src = i * per;
+        const dst = (boxes.length + i) * per;
+        for (let y = 0; y < n; y++)
+          for (let x = 0; x < n; x++)
+            for (let ch = 0; ch < 3; ch++) {
+              const from = nhwc ? src + (y * n + x) * 3 + ch : src + ch * n * n + y * n + x;
+              const to = nhwc ? dst + (y * n + (n - 1 - x)) * 3 + ch : dst + ch * n * n + y * n + (n - 1 - x);
+              input[to] = input[from]!;
+            }
+      }
+    }
+    const batch = boxes.length * copies;
+    const dims = this.spec.input.layout === 'nhwc' ? [batch, n, n, 3] : [batch, 3, n, n];
     const out = (await runModel(this.session, this.spec.input.name, input, dims))[this.spec.output]!.data;
     return canvases.map((c, i) => {
       const pts: Point[] = [];
       for (let k = 0; k < 68; k++) {
-        pts.push({ x: out[i * 136 + k * 2]! * c.side + c.originX, y: out[i * 136 + k * 2 + 1]! * c.side + c.originY });
+        let rx = out[i * 136 + k * 2]!;
+        let ry = out[i * 136 + k * 2 + 1]!;
+        if (options.mirror) {
+          // the mirrored crop's point MIRROR_68[k] is point k reflected: x' = (n − 1)/n − x in relative units
+          const j = (boxes.length + i) * 136 + MIRROR_68[k]! * 2;
+          rx = (rx + ((n - 1) / n - out[j]!)) / 2;
+          ry = (ry + out[j + 1]!) / 2;
+        }
+        pts.push({ x: rx * c.side + c.originX, y: ry * c.side + c.originY });
       }
       return pts;
     });

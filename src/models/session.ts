@@ -5,6 +5,7 @@ import ort from 'onnxruntime-node';
 import { readFile } from 'node:fs/promises';
 import { ModelError } from '../errors.js';
 import { convertCached } from './cache.js';
+import { conversion } from './conversions.js';
 import type { ModelSpec } from './spec.js';
 
 export interface RuntimeOptions {
@@ -19,7 +20,7 @@ export async function modelBytes(spec: ModelSpec): Promise<Uint8Array> {
   try {
     if (src.kind === 'bytes') return src.bytes;
     if (src.kind === 'file') return new Uint8Array(await readFile(src.path));
-    return (await convertCached(src.conversion, src.modelDir)).bytes;
+    return (await convertCached(conversion(src.conversion), src.modelDir)).bytes;
   } catch (cause) {
     if (cause instanceof ModelError) throw cause;
     throw new ModelError(`cannot load model ${spec.name}: ${(cause as Error).message}`, cause);

@@ -5,13 +5,16 @@
  * A user's own ONNX file described by such a spec runs through the same pipeline unchanged.
  */
 import type { Normalization, TensorLayout } from '../image/sample.js';
-import type { TfjsConversion } from './faceapi/index.js';
 
 export type { Normalization, TensorLayout };
 
-/** Where the ONNX bytes come from: converted from tfjs weights (cached), a file, or bytes in memory. */
+/**
+ * Where the ONNX bytes come from: converted from tfjs weights by a registered converter (by id, see
+ * conversions.ts; cached on disk), a file, or bytes in memory. Specs are plain data, so they can be
+ * sent to worker threads.
+ */
 export type ModelSource =
-  | { kind: 'tfjs'; conversion: TfjsConversion; modelDir: string }
+  | { kind: 'tfjs'; conversion: string; modelDir: string }
   | { kind: 'file'; path: string }
   | { kind: 'bytes'; bytes: Uint8Array };
 
@@ -61,6 +64,11 @@ export interface AlignmentSpec {
   template: 'dlib68' | 'five-point';
   /** Fraction of the face size added on each side of the chip (dlib's padding). */
   padding: number;
+  /**
+   * 'template' (default): template points land exactly where the template says. 'dlib': dlib's
+   * extract_image_chip mapping (chip corners on pixel centres: ½ px shift), as dlib's own chips.
+   */
+  mapping?: 'template' | 'dlib';
 }
 
 export interface EmbedderSpec extends BaseSpec {

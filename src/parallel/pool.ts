@@ -2,12 +2,17 @@
  * A pool of worker threads, each with its own models, so batch work (many files) uses every core:
  * onnxruntime runs one image per worker with one intra-op thread, which scales better on small
  * inputs than one process with two intra-op threads.
+ *
+ * Worker threads are never terminated while the process lives: onnxruntime's native addon cannot
+ * be loaded again in a new thread once a thread that loaded it has exited ("Module did not
+ * self-register"). `close()` hands the threads back to a process-wide reserve (unref'd, so they do
+ * not keep the process alive) and the next pool re-configures them with its own options.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LikenessError } from '../errors.js';
 import type { Analysis, EncodedFace, Face } from '../likeness.js';
-import type { Job, JobResult, WorkerInit } from './protocol.js';
+import type { InitMessage, Job, JobResult, WorkerInit } from './protocol.js';
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -22,6 +27,19 @@ class WorkerError extends LikenessError {
   }
 }
 
+const reserve: Worker[] = [];
+
+function spawn(init: WorkerInit): Worker {
+  // Under tsx (tests, scripts) this file is .ts and workers load worker.ts; built, worker.js.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const url = new URL(`./worker${ext}`, import.meta.url);
+  const workerData = { intraOpThreads: 1, ...init };
+  // Node 20 workers do not inherit module hooks: from sources, register tsx inside the worker.
+  return ext === '.ts'
+    ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData })
+    : new Worker(url, { workerData });
+}
+
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
@@ -31,23 +49,29 @@ export class WorkerPool {
   private closed = false;
 
   constructor(readonly size = Math.max(1, os.availableParallelism()), init: WorkerInit = {}) {
-    // Under tsx (tests, scripts) this file is .ts and workers load worker.ts; built, worker.js.
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const url = new URL(`./worker${ext}`, import.meta.url);
     for (let i = 0; i < size; i++) {
-      const workerData = { intraOpThreads: 1, ...init };
-      // Node 20 workers do not inherit module hooks: from sources, register tsx inside the worker.
-      const w =
-        ext === '.ts'
-          ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData })
-          : new Worker(url, { workerData });
-      w.on('message', (m: JobResult) => this.done(w, m));
-      w.on('error', (err) => this.fail(w, err));
+      const reused = reserve.pop();
+      const w = reused ?? spawn(init);
+      if (reused) w.postMessage({ op: 'init', options: { intraOpThreads: 1, ...init } } satisfies InitMessage);
+      w.on('message', this.onMessage);
+      w.on('error', this.onError);
       w.unref();
       this.workers.push(w);
       this.idle.push(w);
     }
   }
+
+  private readonly onMessage = (m: JobResult): void => {
+    const entry = this.pending.get(m.id);
+    if (entry) this.done(entry.worker, m);
+  };
+
+  private readonly onError = (err: Error): void => {
+    for (const [id, e] of this.pending) {
+      this.pending.delete(id);
+      e.p.reject(err);
+    }
+  };
 
   private done(w: Worker, m: JobResult): void {
     const entry = this.pending.get(m.id);
@@ -58,15 +82,6 @@ export class WorkerPool {
     }
     this.idle.push(w);
     this.pump();
-  }
-
-  private fail(w: Worker, err: Error): void {
-    for (const [id, e] of this.pending) {
-      if (e.worker === w) {
-        this.pending.delete(id);
-        e.p.reject(err);
-      }
-    }
   }
 
   private pump(): void {
@@ -97,8 +112,16 @@ export class WorkerPool {
     return this.submit('detect', input, source);
   }
 
+  /** Stop taking jobs and hand the threads back to the reserve once in-flight jobs are done. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    while (this.pending.size > 0 || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    for (const w of this.workers) {
+      w.off('message', this.onMessage);
+      w.off('error', this.onError);
+      w.unref();
+      reserve.push(w);
+    }
+    this.workers.length = 0;
   }
 }

@@ -1,15 +1,13 @@
 /** Messages between the worker pool and its workers (structured-clone friendly). */
-import type { DetectionOptions } from '../detect/detector.js';
-import type { EmbedOptions } from '../embed/embedder.js';
+import type { LikenessOptions } from '../likeness.js';
 
-export interface WorkerInit {
-  detection?: DetectionOptions;
-  embedding?: EmbedOptions;
-  maxPixels?: number;
-  intraOpThreads?: number;
-}
+/** Workers build their Likeness from these options: model specs are plain data, so they clone. */
+export type WorkerInit = LikenessOptions;
 
 export type Job = { id: number; op: 'detect' | 'embed'; input: string | Uint8Array; source?: string };
+
+/** Re-configure a worker (it is reused across pools: see pool.ts). */
+export type InitMessage = { op: 'init'; options: WorkerInit };
 
 export type JobResult =
   | { id: number; ok: true; value: unknown }

@@ -2,27 +2,35 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LikenessError } from '../errors.js';
 import { Likeness } from '../likeness.js';
-import type { Job, JobResult, WorkerInit } from './protocol.js';
+import type { InitMessage, Job, JobResult, WorkerInit } from './protocol.js';
 
-const init = workerData as WorkerInit;
-const ready = Likeness.create(init);
+let ready = Likeness.create(workerData as WorkerInit);
+// A failed init is reported with the first job that needs it.
+ready.catch(() => undefined);
 
-parentPort!.on('message', (job: Job) => {
+parentPort!.on('message', (msg: Job | InitMessage) => {
+  if (msg.op === 'init') {
+    ready = Likeness.create(msg.options);
+    ready.catch(() => undefined);
+    return;
+  }
+  const job = msg;
+  const engine = ready;
   void (async () => {
-    let msg: JobResult;
+    let out: JobResult;
     try {
-      const l = await ready;
+      const l = await engine;
       const opts = job.source === undefined ? {} : { source: job.source };
       const value = job.op === 'embed' ? await l.embed(job.input, opts) : await l.detect(job.input, opts);
-      msg = { id: job.id, ok: true, value };
+      out = { id: job.id, ok: true, value };
     } catch (e) {
       const err = e as Error;
-      msg = {
+      out = {
         id: job.id,
         ok: false,
         error: e instanceof LikenessError ? { name: err.name, code: e.code, message: err.message, isInputError: e.isInputError } : { name: err.name, message: err.message },
       };
     }
-    parentPort!.postMessage(msg);
+    parentPort!.postMessage(out);
   })();
 });

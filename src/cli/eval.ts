@@ -1,0 +1,128 @@
+/** `likeness eval verify|identify`: accuracy on labelled sets, as a thin shell over src/eval. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { LikenessOptions } from '../likeness.js';
+import { resnet128 } from '../models/registry.js';
+import type { EmbedderSpec } from '../models/spec.js';
+import { evaluateIdentification } from '../eval/identify-eval.js';
+import { checkPlotFile, plotCmc, plotVerification } from '../eval/plots.js';
+import { evaluateVerification } from '../eval/verify-eval.js';
+import type { EncodeSetOptions } from '../eval/encode-set.js';
+
+const pct = (x: number, digits = 2): string => `${(x * 100).toFixed(digits)}%`;
+
+interface PipelineOpts {
+  json?: boolean;
+  mirror?: boolean;
+  jitter?: number;
+  landmarkMirror?: boolean;
+  alignMapping?: 'template' | 'dlib';
+  alignPadding?: number;
+  inputStd?: number;
+  minScore?: number;
+  workers?: number;
+  cache?: boolean;
+}
+
+const number = (name: string, min: number, integer = false) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
+  return n;
+};
+
+function withPipeline(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON object only')
+    .option('--no-mirror', 'no mirror test-time augmentation of the encoder')
+    .addOption(new Option('--jitter <n>', 'also average n jittered chips per face (0–8)').argParser(number('--jitter', 0, true)))
+    .option('--landmark-mirror', 'average landmarks predicted on the crop and its mirror')
+    .addOption(new Option('--align-mapping <m>', 'chip mapping: template (exact) or dlib (½ px shift)').choices(['template', 'dlib']))
+    .addOption(new Option('--align-padding <p>', "alignment padding (dlib's 0.25 by default)").argParser(number('--align-padding', 0)))
+    .addOption(new Option('--input-std <s>', 'encoder input divisor (face-api 255, dlib 256)').argParser(number('--input-std', 1)))
+    .addOption(new Option('--min-score <s>', 'minimum detection score').argParser(number('--min-score', 0)))
+    .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(number('--workers', 1, true)))
+    .option('--no-cache', 'do not read or write the encoding cache');
+}
+
+export function pipelineOptions(o: PipelineOpts): { engine: LikenessOptions; run: EncodeSetOptions } {
+  let embedder: EmbedderSpec | undefined;
+  if (o.alignMapping !== undefined || o.alignPadding !== undefined || o.inputStd !== undefined) {
+    const base = resnet128();
+    embedder = {
+      ...base,
+      alignment: { ...base.alignment, ...(o.alignMapping ? { mapping: o.alignMapping } : {}), ...(o.alignPadding !== undefined ? { padding: o.alignPadding } : {}) },
+      input: o.inputStd === undefined ? base.input : { ...base.input, normalization: { mean: base.input.normalization.mean, std: [o.inputStd, o.inputStd, o.inputStd] } },
+    };
+  }
+  return {
+    engine: {
+      ...(embedder ? { embedder } : {}),
+      embedding: { mirror: o.mirror ?? true, jitter: o.jitter ?? 0 },
+      landmarks: { mirror: o.landmarkMirror ?? false },
+      ...(o.minScore === undefined ? {} : { detection: { minScore: o.minScore } }),
+    },
+    run: { ...(o.workers === undefined ? {} : { workers: o.workers }), ...(o.cache === false ? { cache: false as const } : {}) },
+  };
+}
+
+export function evalCommand(): Command {
+  const evalCmd = new Command('eval').description('measure accuracy on labelled photo sets');
+
+  withPipeline(
+    evalCmd
+      .command('verify')
+      .description("1:1 verification on a pair list (LFW pairs.txt or CSV fold,same,path1,path2): per-fold thresholds chosen on the other folds")
+      .requiredOption('--pairs <file>', 'pair list'),
+  )
+    .option('--roc <file>', 'write the ROC curve and distance histograms (.svg or .png)')
+    .action(async (o: PipelineOpts & { pairs: string; roc?: string }) => {
+      if (o.roc) checkPlotFile(o.roc);
+      const { engine, run } = pipelineOptions(o);
+      const { report, roc, scored } = await evaluateVerification(o.pairs, engine, run);
+      if (o.roc) await plotVerification(o.roc, roc, scored, report.calibrated.threshold, `${report.model.name} on ${o.pairs}: ${pct(report.accuracy.mean)} ± ${pct(report.accuracy.std)}`);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      const r = report;
+      const lines = [
+        `${r.pairsFile}: ${r.pairs} pairs, ${r.folds} fold${r.folds === 1 ? '' : 's'}${r.folds === 1 ? ' (threshold chosen and tested on the same pairs: optimistic)' : ''}`,
+        `accuracy ${pct(r.accuracy.mean)} ± ${pct(r.accuracy.std)} (per fold: ${r.accuracy.perFold.map((a) => pct(a, 1)).join(' ')})`,
+        `AUC ${r.auc.toFixed(5)}, EER ${pct(r.eer)}`,
+        r.tarAtFar.map((t) => `TAR ${pct(t.tar)} at FAR ${t.far} (threshold ${t.threshold.toFixed(4)})`).join(', '),
+        `thresholds chosen per fold: ${r.thresholds.map((t) => t.toFixed(4)).join(' ')}`,
+        `at the calibrated threshold ${r.calibrated.threshold}: ${pct(r.calibrated.accuracy)} of all pairs`,
+        `images without a face: ${r.failures.images} (${r.failures.pairs} pairs; ${r.failures.policy})${r.failures.examples.length ? `: ${r.failures.examples.join(', ')}` : ''}`,
+        `encoded ${r.encoding.encoded} of ${r.encoding.images} images in ${r.encoding.seconds.toFixed(1)} s (${r.encoding.fromCache} from cache); model ${r.model.name}@${r.model.version}, ${r.model.metric} distance`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  withPipeline(
+    evalCmd
+      .command('identify')
+      .description('open-set 1:N identification on a protocol CSV (path,identity,role with role gallery|probe)')
+      .requiredOption('--protocol <file>', 'protocol CSV'),
+  )
+    .option('--cmc <file>', 'write the CMC curve (.svg or .png)')
+    .action(async (o: PipelineOpts & { protocol: string; cmc?: string }) => {
+      if (o.cmc) checkPlotFile(o.cmc);
+      const { engine, run } = pipelineOptions(o);
+      const { report } = await evaluateIdentification(o.protocol, engine, run);
+      if (o.cmc) await plotCmc(o.cmc, report.cmc, `${report.model.name} on ${o.protocol}: rank-1 ${pct(report.rank1)}`);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      const r = report;
+      const lines = [
+        `${r.protocolFile}: gallery ${r.gallery.images} images of ${r.gallery.identities} people (${r.gallery.enrolled} enrolled, ${r.gallery.withoutFace} without a face); probes ${r.probes.known} known, ${r.probes.unknown} unknown (${r.probes.withoutFace} without a face)`,
+        `rank-1 ${pct(r.rank1)}, rank-5 ${pct(r.rank5)} (known probes)`,
+        r.dirAtFpir.map((d) => `DIR ${pct(d.dir)} at FPIR ${d.fpir} (threshold ${d.threshold.toFixed(4)})`).join(', '),
+        `at the calibrated threshold ${r.calibrated.threshold}: DIR ${pct(r.calibrated.dir)}, FPIR ${pct(r.calibrated.fpir)}`,
+        `encoded ${r.encoding.encoded} of ${r.encoding.images} images in ${r.encoding.seconds.toFixed(1)} s (${r.encoding.fromCache} from cache); model ${r.model.name}@${r.model.version}`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  return evalCmd;
+}

@@ -1,0 +1,59 @@
+/**
+ * A cache of face encodings keyed by image content (sha256) and pipeline settings, in one SQLite
+ * file, so a second evaluation run over the same images is seconds. Concurrent writers are safe
+ * (WAL, busy timeout); entries for other settings live side by side.
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Box } from '../types.js';
+
+export interface CachedFace {
+  box: Box;
+  score: number;
+  embedding: Float32Array;
+}
+
+/** A stable hash of plain data (object keys sorted). */
+export function settingsHash(settings: unknown): string {
+  const stable = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(stable) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, stable((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(stable(settings))).digest('hex').slice(0, 32);
+}
+
+export class EncodingCache {
+  private readonly db: Database.Database;
+  private readonly getStmt: Database.Statement<[string, string]>;
+  private readonly putStmt: Database.Statement<[string, string, string, number]>;
+
+  constructor(file: string) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS encodings (
+      content TEXT NOT NULL, settings TEXT NOT NULL, faces TEXT NOT NULL, created INTEGER NOT NULL,
+      PRIMARY KEY (content, settings)) WITHOUT ROWID`);
+    this.getStmt = this.db.prepare('SELECT faces FROM encodings WHERE content = ? AND settings = ?');
+    this.putStmt = this.db.prepare('INSERT OR REPLACE INTO encodings (content, settings, faces, created) VALUES (?, ?, ?, ?)');
+  }
+
+  get(content: string, settings: string): CachedFace[] | undefined {
+    const row = this.getStmt.get(content, settings) as { faces: string } | undefined;
+    if (!row) return undefined;
+    return (JSON.parse(row.faces) as { box: Box; score: number; e: string }[]).map((f) => {
+      const b = Buffer.from(f.e, 'base64');
+      return { box: f.box, score: f.score, embedding: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
+    });
+  }
+
+  put(content: string, settings: string, faces: readonly CachedFace[]): void {
+    const json = JSON.stringify(faces.map((f) => ({ box: f.box, score: f.score, e: Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength).toString('base64') })));
+    this.putStmt.run(content, settings, json, Date.now());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
