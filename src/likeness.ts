@@ -204,7 +204,7 @@ export class Likeness {
     const threshold = options.threshold ?? this.threshold;
     decide([0], [0], threshold, this.embedder.spec.metric); // validates the threshold before any work
     const [fa, fb] = await Promise.all([this.encodeOne(a, options.faceA ?? 0), this.encodeOne(b, options.faceB ?? 0)]);
-    const d = decide(fa.embedding, fb.embedding, threshold, this.embedder.spec.metric);
+    const d = decide(fa.embedding, fb.embedding, threshold, this.embedder.spec.metric, this.embedder.spec.threshold.logistic);
     return { ...d, model: this.model, faces: [fa.box, fb.box], timeMs: performance.now() - t0 };
   }
 
@@ -214,7 +214,7 @@ export class Likeness {
     const eb = 'embedding' in b ? b : { ...this.model, model: this.model.name, embedding: b };
     sameModel({ model: this.model.name, version: this.model.version, embedding: [] }, ea);
     sameModel(ea, eb);
-    return decide(ea.embedding, eb.embedding, options.threshold ?? this.threshold, this.embedder.spec.metric);
+    return decide(ea.embedding, eb.embedding, options.threshold ?? this.threshold, this.embedder.spec.metric, this.embedder.spec.threshold.logistic);
   }
 
   /** An Encoding record (model-tagged) for a face encoding made by this instance. */

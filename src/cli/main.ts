@@ -155,7 +155,8 @@ export function buildProgram(): Command {
         process.stdout.write(`${JSON.stringify({ ...r, faces: r.faces.map(boxJson), timeMs: Math.round(r.timeMs) })}\n`);
       } else {
         const verdict = r.verified ? 'same person' : 'different people';
-        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}, similarity ${r.similarity.toFixed(3)})\n`);
+        const conf = r.confidence === undefined ? '' : `, confidence ${(r.confidence * 100).toFixed(1)}%`;
+        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}${conf}, similarity ${r.similarity.toFixed(3)})\n`);
       }
     });
 

@@ -24,7 +24,7 @@ export function calibratedThreshold(model: string): Threshold {
   }
   const t = thresholds[model];
   if (!t) throw new ModelError(`no calibrated threshold for model ${model} in data/thresholds.json`);
-  return { value: t.value, metric: t.metric, calibration: t.calibration };
+  return { value: t.value, metric: t.metric, calibration: t.calibration, ...(t.logistic ? { logistic: t.logistic } : {}) };
 }
 
 export function ssdMobilenetV1(): DetectorSpec {

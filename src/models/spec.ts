@@ -57,6 +57,8 @@ export interface Threshold {
   metric: Metric;
   /** Where the number comes from: data set, protocol, accuracy at that threshold, command. */
   calibration: string;
+  /** P(same person | distance) = 1 / (1 + exp(a·d + b)), fitted on the same pairs. */
+  logistic?: { a: number; b: number };
 }
 
 export interface AlignmentSpec {
