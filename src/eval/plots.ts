@@ -43,7 +43,7 @@ export async function plotVerification(file: string, roc: readonly RocPoint[], s
         width: 360,
         height: 300,
         data: { values: thin(roc).filter((p) => p.far > 0).map((p) => ({ far: p.far, tar: p.tar })) },
-        mark: { type: 'line', interpolate: 'step-after' },
+        mark: { type: 'line', interpolate: 'step-after', clip: true },
         encoding: {
           x: { field: 'far', type: 'quantitative', scale: { type: 'log', domain: [1e-4, 1] }, title: 'FAR (log)' },
           y: { field: 'tar', type: 'quantitative', scale: { domain: [0.8, 1] }, title: 'TAR' },
