@@ -145,31 +145,35 @@ export class Context {
     return v.nhwc === undefined && v.clamp !== undefined && this.hasNchw(v.clamp.base);
   }
 
+  /** Whether broadcastOperandNchw can place the value (lower-rank dynamic values need a known shape). */
+  canBroadcastNchw(v: Value): boolean {
+    return v.shape.length === 4 || (v.shape.length < 4 && (isConst(v) || v.shape.every((d) => d >= 0)));
+  }
+
   /**
    * An operand of a broadcasting element-wise op whose rank-4 output is computed in NCHW: rank-4
    * tensors are permuted; lower-rank ones are padded to rank 4 with leading 1s, then permuted.
-   * Returns undefined when that needs a shape unknown at conversion time.
    */
-  broadcastOperandNchw(v: Value): string | undefined {
+  broadcastOperandNchw(v: Value): string {
     if (v.shape.length === 4) return this.nchw(v);
-    const known = this.broadcastNchw.get(v);
-    if (known !== undefined) return known;
-    const name = this.makeBroadcastOperandNchw(v);
-    if (name !== undefined) this.broadcastNchw.set(v, name);
+    if (!this.canBroadcastNchw(v)) this.fail(`internal: no NCHW operand for shape [${v.shape.join(',')}]`);
+    let name = this.broadcastNchw.get(v);
+    if (name === undefined) {
+      name = this.makeBroadcastOperandNchw(v);
+      this.broadcastNchw.set(v, name);
+    }
     return name;
   }
 
   private readonly broadcastNchw = new WeakMap<Value, string>();
 
-  private makeBroadcastOperandNchw(v: Value): string | undefined {
-    if (v.shape.length > 4) return undefined;
+  private makeBroadcastOperandNchw(v: Value): string {
     const padded = [...new Array<number>(4 - v.shape.length).fill(1), ...v.shape];
     if (isConst(v)) {
       if (v.data.length === 1) return this.nhwc(v); // a scalar broadcasts the same in any layout
       const t = transposeData(v.data, padded, NHWC_TO_NCHW);
       return this.materialize(t.shape, v.dtype, t.data);
     }
-    if (padded.some((d) => d < 0)) return undefined;
     const permuted = NHWC_TO_NCHW.map((p) => padded[p]!);
     // Moving C before H and W only reorders data when C and (H or W) are both > 1.
     if (padded[3] === 1 || padded.filter((d) => d !== 1).length <= 1) return this.g.op('Reshape', [this.nhwc(v), this.g.int64s(permuted, 'shape')]);

@@ -72,9 +72,8 @@ function elementwise(c: Context, inputs: readonly Value[], build: (names: string
     const r = broadcastMap(inputs as readonly { shape: readonly number[]; data: Float64Array }[], fold);
     return constant(r.shape, outType, r.data.map((x) => castValue(x, outType)));
   }
-  if (shape.length === 4 && inputs.some((v) => c.hasNchw(v))) {
-    const names = inputs.map((v) => c.broadcastOperandNchw(v));
-    if (names.every((n): n is string => n !== undefined)) return result(c, build(names), shape, outType, 'nchw');
+  if (shape.length === 4 && inputs.some((v) => c.hasNchw(v)) && inputs.every((v) => c.canBroadcastNchw(v))) {
+    return result(c, build(inputs.map((v) => c.broadcastOperandNchw(v))), shape, outType, 'nchw');
   }
   return dynamic(build(inputs.map((v) => c.nhwc(v))), shape, outType);
 }
@@ -650,6 +649,13 @@ const biasAdd: Emitter = (c, node, inputs) => {
   return elementwise(c, inputs.slice(0, 2), (n) => c.g.op('Add', n), (a, b) => a + b);
 };
 
+/** floor(a / b); ONNX's integer Div truncates, which agrees for the non-negative shape arithmetic it is used for. */
+const floorDiv: Emitter = (c, _node, inputs) => {
+  arity(c, inputs, 2);
+  const float = inputs[0]!.dtype === 'float32';
+  return elementwise(c, inputs.slice(0, 2), (n) => (float ? c.g.op('Floor', [c.g.op('Div', n)]) : c.g.op('Div', n)), (a, b) => Math.floor(a / b));
+};
+
 const prelu: Emitter = (c, _node, inputs) => {
   arity(c, inputs, 2);
   return elementwise(c, inputs.slice(0, 2), (n) => c.g.op('PRelu', n), (x, a) => (x < 0 ? a * x : x));
@@ -688,7 +694,7 @@ export const EMITTERS: Readonly<Record<string, Emitter>> = {
   Mul: binary('Mul', (a, b) => a * b),
   RealDiv: binary('Div', (a, b) => a / b),
   Div: binary('Div', (a, b) => a / b),
-  FloorDiv: binary('Div', (a, b) => Math.floor(a / b)),
+  FloorDiv: floorDiv,
   Maximum: minMax('Max'),
   Minimum: minMax('Min'),
   Pow: binary('Pow', (a, b) => a ** b),
