@@ -56,6 +56,6 @@ const entry = {
 };
 const file = new URL('../data/thresholds.json', import.meta.url);
 const all = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-all[spec.name] = entry;
+all[spec.name] = { ...(all[spec.name] as object | undefined), ...entry };
 await writeFile(file, `${JSON.stringify(all, null, 2)}\n`);
 console.log(JSON.stringify(entry, null, 2));

@@ -84,3 +84,10 @@ export class InvalidOptionError extends LikenessError {
     super('E_INVALID_OPTION', message);
   }
 }
+
+/** An enrolment photo must show exactly one face. */
+export class MultipleFacesError extends LikenessError {
+  constructor(source: string, count: number) {
+    super('E_MULTIPLE_FACES', `${source}: ${count} faces detected; an enrolment photo must show exactly one face`);
+  }
+}

@@ -11,18 +11,27 @@ import type { DetectorSpec, EmbedderSpec, LandmarkerSpec, Threshold } from './sp
 const FACEAPI_MEAN = [122.782, 117.001, 104.298] as const;
 
 interface ThresholdFile {
-  [model: string]: Threshold & { accuracy?: number; command?: string; measured?: string };
+  [model: string]: Threshold & { accuracy?: number; command?: string; measured?: string; identify?: { value: number } };
 }
 
 let thresholds: ThresholdFile | undefined;
 
-/** Calibrated thresholds shipped with the package (data/thresholds.json). */
-export function calibratedThreshold(model: string): Threshold {
+function thresholdFile(): ThresholdFile {
   if (!thresholds) {
     const file = fileURLToPath(new URL('../../data/thresholds.json', import.meta.url));
     thresholds = JSON.parse(readFileSync(file, 'utf8')) as ThresholdFile;
   }
-  const t = thresholds[model];
+  return thresholds;
+}
+
+/** The open-set identification threshold for a model, when one was calibrated. */
+export function calibratedIdentifyThreshold(model: string): number | undefined {
+  return thresholdFile()[model]?.identify?.value;
+}
+
+/** Calibrated thresholds shipped with the package (data/thresholds.json). */
+export function calibratedThreshold(model: string): Threshold {
+  const t = thresholdFile()[model];
   if (!t) throw new ModelError(`no calibrated threshold for model ${model} in data/thresholds.json`);
   return { value: t.value, metric: t.metric, calibration: t.calibration, ...(t.logistic ? { logistic: t.logistic } : {}) };
 }

@@ -1,0 +1,162 @@
+/**
+ * The gallery as people use it: enrol a person from photos (one face each), identify the faces of a
+ * photo among the enrolled people. A thin layer joining the engine (Likeness) to a GalleryStore.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { encodePng } from '../image/index.js';
+import { MultipleFacesError, NoFaceError } from '../errors.js';
+import type { Analysis, EncodedFace, ImageInput, Likeness } from '../likeness.js';
+import { decideMatch, rankSubjects, toCandidate, type Candidate } from '../match/identify.js';
+import { calibratedIdentifyThreshold } from '../models/registry.js';
+import type { Box, RgbImage } from '../types.js';
+import { openGallery } from './open.js';
+import type { GalleryStore } from './store.js';
+import type { NewFace, StoredFace, Subject } from './types.js';
+import { UnknownSubjectError } from './errors.js';
+
+export interface EnrollOptions {
+  metadata?: Record<string, unknown>;
+  /** Add the faces to this existing subject instead of creating one. */
+  subjectId?: string;
+  /** Keep a small aligned thumbnail of each face (off by default: privacy). */
+  thumbnails?: boolean;
+}
+
+export interface IdentifyOptions {
+  /** Candidates per face (default 5). */
+  top?: number;
+  /** Override the calibrated open-set threshold. */
+  threshold?: number;
+}
+
+export interface IdentifiedFace {
+  box: Box;
+  score: number;
+  /** Best subjects first. */
+  candidates: Candidate[];
+  /** The decision: the best candidate within the threshold, or null (unknown). */
+  match: Candidate | null;
+}
+
+export interface IdentifyResult {
+  source: string;
+  threshold: number;
+  faces: IdentifiedFace[];
+}
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+async function bytesOf(input: ImageInput): Promise<{ bytes?: Uint8Array; input: ImageInput }> {
+  if (typeof input === 'string') {
+    const bytes = new Uint8Array(await readFile(input).catch(() => Buffer.alloc(0)));
+    return bytes.length > 0 ? { bytes, input: bytes } : { input };
+  }
+  if (input instanceof Uint8Array) return { bytes: input, input };
+  return { bytes: input.data, input };
+}
+
+export class Gallery {
+  private constructor(
+    readonly store: GalleryStore,
+    readonly likeness: Likeness,
+  ) {}
+
+  /** Open (or create) the gallery at a SQLite path or postgres:// URL, for this engine's model. */
+  static async open(location: string, likeness: Likeness): Promise<Gallery> {
+    const store = await openGallery(location);
+    try {
+      await store.init({ ...likeness.model, dimensions: likeness.embedder.spec.outputSize });
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return new Gallery(store, likeness);
+  }
+
+  /** The open-set threshold (calibrated for identification, stricter than the 1:1 one). */
+  get threshold(): number {
+    return calibratedIdentifyThreshold(this.likeness.model.name) ?? this.likeness.threshold;
+  }
+
+  /**
+   * The one face of an enrolment photo, with the photo's content hash. NoFaceError or
+   * MultipleFacesError otherwise.
+   */
+  async encodeForEnrollment(image: ImageInput, source?: string, thumbnails = false): Promise<NewFace & { box: Box }> {
+    const { bytes, input } = await bytesOf(image);
+    const a: Analysis<EncodedFace> = await this.likeness.embed(input, source === undefined ? (typeof image === 'string' ? { source: image } : {}) : { source });
+    if (a.faces.length === 0) throw new NoFaceError(a.source);
+    if (a.faces.length > 1) throw new MultipleFacesError(a.source, a.faces.length);
+    const f = a.faces[0]!;
+    const face: NewFace & { box: Box } = { box: f.box, embedding: f.embedding, score: f.score, imageSha256: sha256(bytes ?? new Uint8Array()) };
+    if (thumbnails) {
+      const aligned = (await this.likeness.align(input)).faces[0];
+      if (aligned) face.thumbnail = new Uint8Array(await encodePng(shrink(aligned.chip, 2)));
+    }
+    return face;
+  }
+
+  /** Enrol a person from one or more photos: all photos are checked before anything is written. */
+  async enroll(name: string, images: readonly ImageInput[], options: EnrollOptions = {}): Promise<{ subject: Subject; faces: StoredFace[] }> {
+    const faces: NewFace[] = [];
+    for (const img of images) {
+      const { box: _box, ...face } = await this.encodeForEnrollment(img, undefined, options.thumbnails ?? false);
+      faces.push(face);
+    }
+    let subject: Subject;
+    if (options.subjectId) {
+      const s = await this.store.getSubject(options.subjectId);
+      if (!s) throw new UnknownSubjectError(options.subjectId);
+      subject = s;
+    } else subject = await this.store.createSubject(name, options.metadata);
+    try {
+      const stored = await this.store.addFaces(subject.id, faces);
+      return { subject: (await this.store.getSubject(subject.id))!, faces: stored };
+    } catch (e) {
+      if (!options.subjectId) await this.store.deleteSubject(subject.id);
+      throw e;
+    }
+  }
+
+  /** Every face of the photo, with its candidates and the open-set decision. */
+  async identify(image: ImageInput, options: IdentifyOptions = {}): Promise<IdentifyResult> {
+    const top = options.top ?? 5;
+    const threshold = options.threshold ?? this.threshold;
+    const a = await this.likeness.embed(image, typeof image === 'string' ? { source: image } : {});
+    const names = new Map<string, string>();
+    const logistic = this.likeness.embedder.spec.threshold.logistic;
+    const faces: IdentifiedFace[] = [];
+    for (const f of a.faces) {
+      // Several faces per subject: ask for more faces than subjects wanted, then keep each subject's nearest.
+      const hits = await this.store.search(f.embedding, Math.max(50, top * 10));
+      const ranked = rankSubjects(hits, top);
+      const candidates: Candidate[] = [];
+      for (const r of ranked) {
+        if (!names.has(r.subjectId)) names.set(r.subjectId, (await this.store.getSubject(r.subjectId))?.name ?? '?');
+        candidates.push(toCandidate(r.subjectId, names.get(r.subjectId)!, r.distance, logistic));
+      }
+      faces.push({ box: f.box, score: f.score, candidates, match: decideMatch(candidates, threshold) });
+    }
+    return { source: a.source, threshold, faces };
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+/** Halve a chip's size (box filter) for a small thumbnail. */
+function shrink(img: RgbImage, factor: number): RgbImage {
+  const w = Math.floor(img.width / factor);
+  const h = Math.floor(img.height / factor);
+  const data = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let dy = 0; dy < factor; dy++) for (let dx = 0; dx < factor; dx++) s += img.data[((y * factor + dy) * img.width + x * factor + dx) * 3 + c]!;
+        data[(y * w + x) * 3 + c] = Math.round(s / (factor * factor));
+      }
+  return { width: w, height: h, data };
+}
