@@ -13,7 +13,8 @@ import { WorkerPool } from '../parallel/pool.js';
 import { runSeedDemo } from './demo.js';
 import { expandInputs } from './files.js';
 import { evalCommand } from './eval.js';
-import { boxJson, boxText, faceJson, plural } from './output.js';
+import { galleryCommands } from './gallery.js';
+import { boxJson, boxText, faceJson, plural, UsageFailure } from './output.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
@@ -192,6 +193,7 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(evalCommand());
+  galleryCommands(program);
 
   return program;
 }
@@ -207,6 +209,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (e) {
+    if (e instanceof UsageFailure) {
+      process.stderr.write(`likeness: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
       return EXIT_USAGE;

@@ -19,3 +19,6 @@ export function faceJson(f: Face): Record<string, unknown> {
 export const boxText = (b: Box): string => `box ${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}×${Math.round(b.height)}`;
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** A usage error found inside a command's action (exit status 2, one line on stderr). */
+export class UsageFailure extends Error {}

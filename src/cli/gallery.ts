@@ -1,0 +1,196 @@
+/** Gallery commands: enroll, identify, subjects, gallery stats — thin shells over Gallery. */
+import cliProgress from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { LikenessError } from '../errors.js';
+import { Gallery } from '../gallery/gallery.js';
+import { UnknownSubjectError } from '../gallery/errors.js';
+import { Likeness } from '../likeness.js';
+import { expandInputs, IMAGE_EXTENSIONS } from './files.js';
+import { boxJson, boxText, UsageFailure } from './output.js';
+
+export const DEFAULT_DB = (): string => process.env.LIKENESS_DB ?? 'likeness.sqlite';
+
+const dbOption = (): Option => new Option('--db <file|url>', 'gallery: a SQLite file or a postgres:// URL (env LIKENESS_DB)').default(undefined, DEFAULT_DB());
+
+const positiveInt = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+
+async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>): Promise<T> {
+  const likeness = await Likeness.create();
+  const g = await Gallery.open(db ?? DEFAULT_DB(), likeness);
+  try {
+    return await fn(g);
+  } finally {
+    await g.close();
+  }
+}
+
+/** `<dir>/<name>/<photos>` → [name, photo paths][] (sorted). */
+async function peopleIn(dir: string): Promise<[string, string[]][]> {
+  const out: [string, string[]][] = [];
+  for (const e of (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const files = (await readdir(path.join(dir, e.name))).filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
+    if (files.length) out.push([e.name, files.map((f) => path.join(dir, e.name, f))]);
+  }
+  return out;
+}
+
+export function galleryCommands(program: Command): void {
+  program
+    .command('enroll')
+    .description('enrol a person from photos (one face each): --name NAME IMG..., or --from DIR of <name>/<photos>')
+    .argument('[images...]', 'photos of the person')
+    .addOption(dbOption())
+    .option('--name <name>', 'the person to enrol')
+    .option('--from <dir>', 'bulk: a folder of <name>/<photos>; resumable, skips bad photos with a report')
+    .option('--thumbnails', 'keep a small aligned thumbnail per face (off by default: privacy)')
+    .option('--json', 'print JSON only')
+    .action(async (images: string[], o: { db?: string; name?: string; from?: string; thumbnails?: boolean; json?: boolean }) => {
+      if (!o.from && (!o.name || images.length === 0)) throw new UsageFailure('give --name NAME with at least one photo, or --from DIR');
+      if (o.from && (o.name || images.length > 0)) throw new UsageFailure('--from cannot be combined with --name or photos');
+      await withGallery(o.db, async (g) => {
+        if (!o.from) {
+          const r = await g.enroll(o.name!, await expandInputs(images), { thumbnails: o.thumbnails ?? false });
+          if (o.json) process.stdout.write(`${JSON.stringify({ subject: r.subject, faces: r.faces.map((f) => ({ id: f.id, score: f.score })) })}\n`);
+          else process.stdout.write(`enrolled ${r.subject.name} (${r.subject.id}) with ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
+          return;
+        }
+        const people = await peopleIn(o.from);
+        const total = people.reduce((n, [, f]) => n + f.length, 0);
+        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'enrolling [{bar}] {value}/{total} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+        bar?.start(total, 0);
+        const report = { enrolled: 0, alreadyEnrolled: 0, skipped: [] as { file: string; reason: string }[] };
+        let done = 0;
+        for (const [name, files] of people) {
+          for (const file of files) {
+            try {
+              const face = await g.encodeForEnrollment(file, file, o.thumbnails ?? false);
+              if (await g.store.hasImage(name, face.imageSha256)) report.alreadyEnrolled++;
+              else {
+                const existing = (await g.store.findSubjects(name))[0] ?? (await g.store.createSubject(name));
+                const { box: _b, ...nf } = face;
+                await g.store.addFaces(existing.id, [nf]);
+                report.enrolled++;
+              }
+            } catch (e) {
+              if (!(e instanceof LikenessError) || !e.isInputError) throw e;
+              report.skipped.push({ file, reason: e.message });
+            }
+            bar?.update(++done);
+          }
+        }
+        bar?.stop();
+        if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else {
+          process.stdout.write(`enrolled ${report.enrolled} photos of ${people.length} people (${report.alreadyEnrolled} already enrolled, ${report.skipped.length} skipped)\n`);
+          for (const s of report.skipped) process.stdout.write(`  skipped ${s.reason}\n`);
+        }
+      });
+    });
+
+  program
+    .command('identify')
+    .description('who is in these photos? every face with its best candidates, or unknown')
+    .argument('<images...>', 'photos or folders')
+    .addOption(dbOption())
+    .addOption(new Option('--top <k>', 'candidates per face').argParser(positiveInt('--top')).default(5))
+    .addOption(new Option('--threshold <t>', 'open-set distance threshold (default: calibrated)').argParser((v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('--threshold must be a number ≥ 0');
+      return n;
+    }))
+    .option('--json', 'print JSON only')
+    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; json?: boolean }) => {
+      const files = await expandInputs(args);
+      await withGallery(o.db, async (g) => {
+        const out = [];
+        let failed = 0;
+        for (const file of files) {
+          try {
+            const r = await g.identify(file, { top: o.top, ...(o.threshold === undefined ? {} : { threshold: o.threshold }) });
+            out.push({
+              file,
+              threshold: r.threshold,
+              faces: r.faces.map((f) => ({ box: boxJson(f.box), score: f.score, match: f.match && { name: f.match.name, subject: f.match.subject, distance: f.match.distance }, candidates: f.candidates })),
+            });
+            if (!o.json) {
+              process.stdout.write(`${file}: ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
+              for (const f of r.faces) {
+                const best = f.candidates[0];
+                process.stdout.write(`  ${boxText(f.box)}: ${f.match ? `${f.match.name} (distance ${f.match.distance.toFixed(3)})` : `unknown${best ? ` (nearest ${best.name}, distance ${best.distance.toFixed(3)} > ${r.threshold})` : ''}`}\n`);
+              }
+            }
+          } catch (e) {
+            if (!(e instanceof LikenessError) || !e.isInputError) throw e;
+            failed++;
+            process.stderr.write(`likeness: ${e.message}\n`);
+            out.push({ file, error: { code: e.code, message: e.message } });
+          }
+        }
+        if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+        if (failed > 0) process.exitCode = 1;
+      });
+    });
+
+  const subjects = program.command('subjects').description('the enrolled people');
+  subjects
+    .command('list')
+    .addOption(dbOption())
+    .option('--json', 'print JSON only')
+    .action(async (o: { db?: string; json?: boolean }) => {
+      await withGallery(o.db, async (g) => {
+        const list = await g.store.listSubjects();
+        if (o.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+        else for (const s of list) process.stdout.write(`${s.id}  ${s.name}  (${s.faceCount} face${s.faceCount === 1 ? '' : 's'})\n`);
+      });
+    });
+  subjects
+    .command('show')
+    .argument('<id>')
+    .addOption(dbOption())
+    .action(async (id: string, o: { db?: string }) => {
+      await withGallery(o.db, async (g) => {
+        const s = await g.store.getSubject(id);
+        if (!s) throw new UnknownSubjectError(id);
+        const faces = await g.store.listFaces(id);
+        process.stdout.write(`${JSON.stringify({ ...s, faces: faces.map((f) => ({ id: f.id, score: f.score, imageSha256: f.imageSha256, createdAt: f.createdAt })) })}\n`);
+      });
+    });
+  subjects
+    .command('rename')
+    .argument('<id>')
+    .argument('<name>')
+    .addOption(dbOption())
+    .action(async (id: string, name: string, o: { db?: string }) => {
+      await withGallery(o.db, async (g) => {
+        const s = await g.store.renameSubject(id, name);
+        process.stdout.write(`renamed ${s.id} to ${s.name}\n`);
+      });
+    });
+  subjects
+    .command('remove')
+    .description('remove a person and erase their encodings and thumbnails')
+    .argument('<id>')
+    .addOption(dbOption())
+    .action(async (id: string, o: { db?: string }) => {
+      await withGallery(o.db, async (g) => {
+        if (!(await g.store.deleteSubject(id))) throw new UnknownSubjectError(id);
+        process.stdout.write(`removed ${id} and erased their faces\n`);
+      });
+    });
+
+  const gallery = program.command('gallery').description('the gallery as a whole');
+  gallery
+    .command('stats')
+    .addOption(dbOption())
+    .action(async (o: { db?: string }) => {
+      await withGallery(o.db, async (g) => {
+        process.stdout.write(`${JSON.stringify(await g.store.stats())}\n`);
+      });
+    });
+}
