@@ -1,10 +1,12 @@
 /** The seed exercise through the gallery CLI: enrol one photo each, identify, unknown, erase. */
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openGallery } from '../src/gallery/open.js';
 import { dataPath, FACEAPI_DEMO, hasData, ROOT, skipMessage } from './helpers/data.js';
 
 const run = promisify(execFile);
@@ -76,6 +78,48 @@ describe.skipIf(!ready)(`gallery CLI, the seed exercise${ready ? '' : ` (${skipM
     const [o] = await identify(seed('younes', 'camera_0.jpg'));
     expect(o!.faces[0]!.match?.name ?? 'unknown').not.toBe('younes');
     expect(o!.faces[0]!.candidates.map((c) => c.name)).not.toContain('younes');
+  });
+
+  it('export → import into a new gallery gives the same people; faces remove erases one face', async () => {
+    const file = path.join(path.dirname(db), 'export.jsonl');
+    expect((await cli('gallery', 'export', '--db', db, '--out', file)).code).toBe(0);
+    const copy = path.join(path.dirname(db), 'copy.sqlite');
+    const imp = await cli('gallery', 'import', file, '--db', copy);
+    expect(imp.code, imp.stderr).toBe(0);
+    const a = JSON.parse((await cli('subjects', 'list', '--db', db, '--json')).stdout) as { id: string; name: string; faceCount: number }[];
+    const b = JSON.parse((await cli('subjects', 'list', '--db', copy, '--json')).stdout) as { id: string; name: string; faceCount: number }[];
+    expect(b).toEqual(a);
+    const again = await cli('gallery', 'import', file, '--db', copy);
+    expect(again.stdout).toMatch(/imported 0 subjects and 0 faces/);
+    const kian = b.find((s) => s.name === 'kian')!;
+    const shown = JSON.parse((await cli('subjects', 'show', kian.id, '--db', copy)).stdout) as { faces: { id: string }[] };
+    expect((await cli('faces', 'remove', shown.faces[0]!.id, '--db', copy)).code).toBe(0);
+    const after = JSON.parse((await cli('subjects', 'list', '--db', copy, '--json')).stdout) as { name: string; faceCount: number }[];
+    expect(after.find((s) => s.name === 'kian')!.faceCount).toBe(0);
+    expect((await cli('faces', 'remove', shown.faces[0]!.id, '--db', copy)).code).toBe(1);
+  });
+
+  it('a gallery made with another model is refused until reindexed from the original photos', async () => {
+    const old = path.join(path.dirname(db), 'old-model.sqlite');
+    const store = await openGallery(old);
+    await store.init({ name: 'old-model', version: '0', dimensions: 128 });
+    for (const p of ['younes', 'bertrand', 'benoit']) {
+      const s = await store.createSubject(p);
+      const e = new Float32Array(128).map(() => Math.random() - 0.5);
+      const n = Math.hypot(...e);
+      await store.addFaces(s.id, [{ embedding: e.map((v) => v / n), score: 0.9, imageSha256: createHash('sha256').update(await readFile(dbPhoto(p))).digest('hex') }]);
+    }
+    await store.close();
+    const refused = await cli('identify', '--db', old, seed('younes', 'camera_0.jpg'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/reindex/);
+    const missing = await cli('gallery', 'reindex', '--db', old, '--from', dataPath('press-photos', 'images'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no photo .* for 3 face/);
+    const ok = await cli('gallery', 'reindex', '--db', old, '--from', dataPath('seed-assignment', 'images'));
+    expect(ok.code, ok.stderr).toBe(0);
+    const r = JSON.parse((await cli('identify', '--db', old, '--json', seed('younes', 'camera_0.jpg'))).stdout) as IdOut[];
+    expect(r[0]!.faces[0]!.match?.name).toBe('younes');
   });
 
   it('bulk enrolment from <name>/<photos> resumes: a second run enrols nothing twice', async () => {

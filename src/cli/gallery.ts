@@ -1,11 +1,15 @@
 /** Gallery commands: enroll, identify, subjects, gallery stats — thin shells over Gallery. */
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import path from 'node:path';
 import { LikenessError } from '../errors.js';
 import { Gallery } from '../gallery/gallery.js';
 import { UnknownSubjectError } from '../gallery/errors.js';
+import { openGallery } from '../gallery/open.js';
 import { Likeness } from '../likeness.js';
 import { expandInputs, IMAGE_EXTENSIONS } from './files.js';
 import { boxJson, boxText, UsageFailure } from './output.js';
@@ -184,7 +188,84 @@ export function galleryCommands(program: Command): void {
       });
     });
 
+  program
+    .command('faces')
+    .description("a subject's enrolled faces")
+    .command('remove')
+    .description('remove one enrolled face and erase its encoding')
+    .argument('<faceId>')
+    .addOption(dbOption())
+    .action(async (id: string, o: { db?: string }) => {
+      await withGallery(o.db, async (g) => {
+        if (!(await g.store.deleteFace(id))) throw new LikenessError('E_UNKNOWN_FACE', `no face with id ${id}`);
+        process.stdout.write(`removed face ${id}\n`);
+      });
+    });
+
   const gallery = program.command('gallery').description('the gallery as a whole');
+  gallery
+    .command('export')
+    .description('write the gallery as JSON lines (header, then one line per subject with its encodings)')
+    .addOption(dbOption())
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--thumbnails', 'include thumbnails')
+    .action(async (o: { db?: string; out?: string; thumbnails?: boolean }) => {
+      await withGallery(o.db, async (g) => {
+        const out = o.out ? createWriteStream(o.out) : process.stdout;
+        for await (const rec of g.store.export({ withThumbnails: o.thumbnails ?? false })) {
+          if (!out.write(`${JSON.stringify(rec)}\n`)) await once(out, 'drain');
+        }
+        if (o.out) await new Promise<void>((resolve, reject) => (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+      });
+    });
+  gallery
+    .command('import')
+    .description('add the subjects and faces of an export (JSON lines) in one transaction; ids already present are kept')
+    .argument('<file>')
+    .addOption(dbOption())
+    .action(async (file: string, o: { db?: string }) => {
+      await withGallery(o.db, async (g) => {
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch (e) {
+          throw new LikenessError('E_LIST_READ', `${file}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        const r = await g.store.import(text.split(/\r?\n/).filter((l) => l.trim().length > 0));
+        process.stdout.write(`imported ${r.subjects} subjects and ${r.faces} faces (${r.skippedFaces} already present)\n`);
+      });
+    });
+  gallery
+    .command('reindex')
+    .description("re-encode every face with the current model, from the original photos (matched by content hash)")
+    .addOption(dbOption())
+    .requiredOption('--from <dir>', 'folder (searched recursively) holding the enrolled photos')
+    .action(async (o: { db?: string; from: string }) => {
+      const likeness = await Likeness.create();
+      const store = await openGallery(o.db ?? DEFAULT_DB());
+      try {
+        const byHash = new Map<string, string>();
+        for (const f of await expandInputs([o.from])) byHash.set(createHash('sha256').update(await readFile(f)).digest('hex'), f);
+        const reencoded: { faceId: string; embedding: Float32Array }[] = [];
+        const missing: string[] = [];
+        const gallery = Gallery.wrap(store, likeness);
+        for (const s of await store.listSubjects()) {
+          for (const f of await store.listFaces(s.id)) {
+            const file = byHash.get(f.imageSha256);
+            if (!file) {
+              missing.push(`${s.name} (face ${f.id})`);
+              continue;
+            }
+            reencoded.push({ faceId: f.id, embedding: (await gallery.encodeForEnrollment(file, file)).embedding });
+          }
+        }
+        if (missing.length > 0) throw new LikenessError('E_REINDEX_MISSING', `no photo in ${o.from} for ${missing.length} face(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}; nothing was changed`);
+        await store.replaceModel({ ...likeness.model, dimensions: likeness.embedder.spec.outputSize }, reencoded);
+        process.stdout.write(`re-encoded ${reencoded.length} faces with ${likeness.model.name}@${likeness.model.version}\n`);
+      } finally {
+        await store.close();
+      }
+    });
   gallery
     .command('stats')
     .addOption(dbOption())

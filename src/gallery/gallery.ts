@@ -74,6 +74,11 @@ export class Gallery {
     return new Gallery(store, likeness);
   }
 
+  /** A Gallery over an already-open store, without checking its model (reindexing needs this). */
+  static wrap(store: GalleryStore, likeness: Likeness): Gallery {
+    return new Gallery(store, likeness);
+  }
+
   /** The open-set threshold (calibrated for identification, stricter than the 1:1 one). */
   get threshold(): number {
     return calibratedIdentifyThreshold(this.likeness.model.name) ?? this.likeness.threshold;
