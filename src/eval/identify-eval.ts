@@ -1,10 +1,16 @@
 /**
- * `eval identify`: open-set 1:N identification. Each gallery image enrols its identity (its largest
- * face); each probe is compared with every enrolled face, a subject's distance being its nearest
- * face. Reports rank-1/rank-5 of known probes, the CMC curve, and DIR at fixed FPIRs (unknown probes
+ * `eval identify`: open-set 1:N identification through a real gallery store (the same code path
+ * as `likeness identify`): each gallery image enrols its identity (its largest face); each probe is
+ * searched in the store, a subject's distance being its nearest face. Reports rank-1/rank-5 of known probes, the CMC curve, and DIR at fixed FPIRs (unknown probes
  * wrongly matched to someone).
  */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openGallery } from '../gallery/open.js';
 import { Likeness, type LikenessOptions } from '../likeness.js';
+import { rankSubjects } from '../match/identify.js';
 import { encodeSet, type EncodeSetOptions } from './encode-set.js';
 import { cmc, dirAtFpir, type ProbeResult } from './metrics.js';
 import { readProtocol } from './protocol.js';
@@ -24,7 +30,12 @@ export interface IdentifyEvalReport {
   encoding: { images: number; encoded: number; fromCache: number; seconds: number };
 }
 
-export async function evaluateIdentification(protocolFile: string, likenessOptions: LikenessOptions = {}, options: EncodeSetOptions = {}): Promise<{ report: IdentifyEvalReport; probes: ProbeResult[] }> {
+export interface IdentifyEvalOptions extends EncodeSetOptions {
+  /** Enrol into this gallery (SQLite path or postgres:// URL) instead of a temporary SQLite file. */
+  galleryDb?: string;
+}
+
+export async function evaluateIdentification(protocolFile: string, likenessOptions: LikenessOptions = {}, options: IdentifyEvalOptions = {}): Promise<{ report: IdentifyEvalReport; probes: ProbeResult[] }> {
   const entries = await readProtocol(protocolFile);
   const engine = await Likeness.create(likenessOptions);
   const metric = engine.embedder.spec.metric;
@@ -34,58 +45,62 @@ export async function evaluateIdentification(protocolFile: string, likenessOptio
     return r?.ok ? largestFace(r.faces) : undefined;
   };
 
-  // Gallery as one contiguous matrix; subject index per row.
+  // Enrol the gallery into a real gallery store (a temporary SQLite file unless one is given),
+  // and search it exactly as `likeness identify` does.
   const galleryEntries = entries.filter((e) => e.role === 'gallery');
-  const subjects = [...new Set(galleryEntries.map((e) => e.identity))];
-  const subjectIndex = new Map(subjects.map((s, i) => [s, i]));
-  const rows: { subject: number; e: Float32Array }[] = [];
-  let galleryWithoutFace = 0;
-  for (const g of galleryEntries) {
-    const f = faceOf(g.path);
-    if (f) rows.push({ subject: subjectIndex.get(g.identity)!, e: f.embedding });
-    else galleryWithoutFace++;
-  }
-  const enrolled = new Set(rows.map((r) => r.subject));
-  const d = rows[0]?.e.length ?? 0;
-  const G = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => G.set(r.e, i * d));
-
+  const tmp = options.galleryDb ? undefined : await mkdtemp(path.join(os.tmpdir(), 'likeness-eval-gallery-'));
+  const store = await openGallery(options.galleryDb ?? path.join(tmp!, 'gallery.sqlite'));
   const probes: ProbeResult[] = [];
+  let galleryWithoutFace = 0;
   let probesWithoutFace = 0;
-  const perSubject = new Float64Array(subjects.length);
-  for (const p of entries.filter((e) => e.role === 'probe')) {
-    const known = subjectIndex.has(p.identity);
-    const f = faceOf(p.path);
-    if (!f) {
-      probesWithoutFace++;
-      probes.push({ known, rank: Infinity, bestDistance: Infinity, rank1Correct: false });
-      continue;
-    }
-    perSubject.fill(Infinity);
-    const q = f.embedding;
-    for (let r = 0; r < rows.length; r++) {
-      let dot = 0;
-      const o = r * d;
-      for (let k = 0; k < d; k++) dot += G[o + k]! * q[k]!;
-      // unit encodings: squared Euclidean = 2 − 2·dot; cosine distance = 1 − dot
-      const dist = metric === 'euclidean' ? Math.sqrt(Math.max(0, 2 - 2 * dot)) : 1 - dot;
-      const s = rows[r]!.subject;
-      if (dist < perSubject[s]!) perSubject[s] = dist;
-    }
-    let best = Infinity;
-    let bestSubject = -1;
-    for (let s = 0; s < subjects.length; s++) if (perSubject[s]! < best) [best, bestSubject] = [perSubject[s]!, s];
-    let rank = Infinity;
-    if (known) {
-      const t = subjectIndex.get(p.identity)!;
-      const dt = perSubject[t]!;
-      if (Number.isFinite(dt)) {
-        rank = 1;
-        for (let s = 0; s < subjects.length; s++) if (perSubject[s]! < dt) rank++;
+  const identities = new Set(galleryEntries.map((e) => e.identity));
+  const subjectOf = new Map<string, string>(); // subject id → identity
+  try {
+    await store.init({ ...engine.model, dimensions: engine.embedder.spec.outputSize });
+    const subjectIds = new Map<string, string>();
+    for (const g of galleryEntries) {
+      const f = faceOf(g.path);
+      if (!f) {
+        galleryWithoutFace++;
+        continue;
       }
+      let id = subjectIds.get(g.identity);
+      if (!id) {
+        id = (await store.createSubject(g.identity)).id;
+        subjectIds.set(g.identity, id);
+        subjectOf.set(id, g.identity);
+      }
+      const r = enc.results.get(g.path);
+      await store.addFaces(id, [{ embedding: f.embedding, score: f.score, imageSha256: r?.ok ? r.sha256 : createHash('sha256').update(g.path).digest('hex') }]);
     }
-    probes.push({ known, rank, bestDistance: best, rank1Correct: known && bestSubject === subjectIndex.get(p.identity) });
+    const stats = await store.stats();
+    // Enough hits to rank every subject up to rank 20 even when subjects have several faces.
+    const k = Math.min(stats.faces, Math.max(200, 20 * Math.ceil(stats.faces / Math.max(1, stats.subjects))));
+    for (const p of entries.filter((e) => e.role === 'probe')) {
+      const known = identities.has(p.identity);
+      const f = faceOf(p.path);
+      if (!f || stats.faces === 0) {
+        if (!f) probesWithoutFace++;
+        probes.push({ known, rank: Infinity, bestDistance: Infinity, rank1Correct: false });
+        continue;
+      }
+      // The store ranks by Euclidean distance between unit encodings; cosine distance is d²/2.
+      const hits = (await store.search(f.embedding, k)).map((h) => (metric === 'cosine' ? { ...h, distance: (h.distance * h.distance) / 2 } : h));
+      const ranked = rankSubjects(hits, stats.subjects);
+      const pos = ranked.findIndex((r) => subjectOf.get(r.subjectId) === p.identity);
+      probes.push({
+        known,
+        rank: known && pos >= 0 ? pos + 1 : Infinity,
+        bestDistance: ranked[0]?.distance ?? Infinity,
+        rank1Correct: known && pos === 0,
+      });
+    }
+  } finally {
+    await store.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
   }
+  const enrolled = new Set(subjectOf.values());
+  const subjects = [...identities];
 
   const curve = cmc(probes, 20);
   const unknown = probes.filter((p) => !p.known);
