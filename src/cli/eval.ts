@@ -104,10 +104,11 @@ export function evalCommand(): Command {
       .requiredOption('--protocol <file>', 'protocol CSV'),
   )
     .option('--cmc <file>', 'write the CMC curve (.svg or .png)')
-    .action(async (o: PipelineOpts & { protocol: string; cmc?: string }) => {
+    .option('--db <file|url>', 'enrol into this gallery (SQLite file or postgres:// URL) instead of a temporary one')
+    .action(async (o: PipelineOpts & { protocol: string; cmc?: string; db?: string }) => {
       if (o.cmc) checkPlotFile(o.cmc);
       const { engine, run } = pipelineOptions(o);
-      const { report } = await evaluateIdentification(o.protocol, engine, run);
+      const { report } = await evaluateIdentification(o.protocol, engine, { ...run, ...(o.db === undefined ? {} : { galleryDb: o.db }) });
       if (o.cmc) await plotCmc(o.cmc, report.cmc, `${report.model.name} on ${o.protocol}: rank-1 ${pct(report.rank1)}`);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);

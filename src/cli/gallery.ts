@@ -108,15 +108,16 @@ export function galleryCommands(program: Command): void {
       if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('--threshold must be a number ≥ 0');
       return n;
     }))
+    .addOption(new Option('--combine <rule>', "score a subject's several faces by their mean encoding or nearest face").choices(['mean', 'nearest']).default('mean'))
     .option('--json', 'print JSON only')
-    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; json?: boolean }) => {
+    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; json?: boolean }) => {
       const files = await expandInputs(args);
       await withGallery(o.db, async (g) => {
         const out = [];
         let failed = 0;
         for (const file of files) {
           try {
-            const r = await g.identify(file, { top: o.top, ...(o.threshold === undefined ? {} : { threshold: o.threshold }) });
+            const r = await g.identify(file, { top: o.top, combine: o.combine, ...(o.threshold === undefined ? {} : { threshold: o.threshold }) });
             out.push({
               file,
               threshold: r.threshold,

@@ -26,6 +26,13 @@ export interface EnrollOptions {
 export interface IdentifyOptions {
   /** Candidates per face (default 5). */
   top?: number;
+  /**
+   * How a subject with several enrolled faces is scored: its 'mean' encoding (default) or its
+   * 'nearest' face. Measured on LFW (305 people enrolled from 3 photos, 1,971 known and 3,847
+   * unknown probes, `npx tsx scripts/subject-combination.ts`): mean 98.48 % rank-1 and 92.24 % DIR
+   * at FPIR 1 %, nearest 98.22 % and 88.13 %.
+   */
+  combine?: 'mean' | 'nearest';
   /** Override the calibrated open-set threshold. */
   threshold?: number;
 }
@@ -135,7 +142,7 @@ export class Gallery {
     for (const f of a.faces) {
       // Several faces per subject: ask for more faces than subjects wanted, then keep each subject's nearest.
       const hits = await this.store.search(f.embedding, Math.max(50, top * 10));
-      const ranked = rankSubjects(hits, top);
+      const ranked = (options.combine ?? 'mean') === 'mean' ? await this.rankByMean(f.embedding, hits, top) : rankSubjects(hits, top);
       const candidates: Candidate[] = [];
       for (const r of ranked) {
         if (!names.has(r.subjectId)) names.set(r.subjectId, (await this.store.getSubject(r.subjectId))?.name ?? '?');
@@ -144,6 +151,28 @@ export class Gallery {
       faces.push({ box: f.box, score: f.score, candidates, match: decideMatch(candidates, threshold) });
     }
     return { source: a.source, threshold, faces };
+  }
+
+  /**
+   * The subjects among the search hits, scored by the distance to their mean (re-normalised)
+   * encoding. Only subjects owning one of the nearest faces are scored: a subject none of whose
+   * faces is among them is very unlikely to have the nearest mean, but this is an approximation.
+   */
+  private async rankByMean(query: Float32Array, hits: readonly { subjectId: string; distance: number }[], top: number): Promise<{ subjectId: string; distance: number }[]> {
+    const ids = [...new Set(hits.map((h) => h.subjectId))];
+    const scored: { subjectId: string; distance: number }[] = [];
+    for (const id of ids) {
+      const faces = await this.store.listFaces(id, { withEmbeddings: true });
+      if (faces.length === 0) continue;
+      const m = new Float32Array(query.length);
+      for (const f of faces) for (let k = 0; k < m.length; k++) m[k]! += f.embedding[k]!;
+      let n = 0;
+      for (let k = 0; k < m.length; k++) n += m[k]! * m[k]!;
+      let dot = 0;
+      for (let k = 0; k < m.length; k++) dot += (m[k]! / Math.sqrt(n)) * query[k]!;
+      scored.push({ subjectId: id, distance: Math.sqrt(Math.max(0, 2 - 2 * dot)) });
+    }
+    return scored.sort((a, b) => a.distance - b.distance).slice(0, top);
   }
 
   async close(): Promise<void> {
