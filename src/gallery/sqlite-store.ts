@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { endianness } from 'node:os';
 import path from 'node:path';
-import { nearest } from './brute-force.js';
+import { ExactIndex, type ExactIndexOptions } from './index/exact.js';
 import { bytesToEmbedding, copyBytesInto, embeddingToBytes } from './encoding.js';
 import {
   GalleryClosedError,
@@ -154,6 +154,8 @@ const modelOf = (r: GalleryRow): GalleryModel | undefined =>
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's write transaction (default 30 s). */
   busyTimeoutMs?: number;
+  /** The in-process search index (src/gallery/index/exact.ts): prefilter size, threads. */
+  index?: ExactIndexOptions;
 }
 
 export class SqliteGalleryStore implements GalleryStore {
@@ -163,7 +165,12 @@ export class SqliteGalleryStore implements GalleryStore {
   private readonly busyTimeoutMs: number;
   /** The model this store object was initialised with (init), checked on every write and search. */
   private declared: GalleryModel | undefined;
-  private cache: LoadedEncodings | undefined;
+  /**
+   * The search index: built from loadAll() on the first search, updated in place by the writes of
+   * this store object (write()), rebuilt when changeCounter() shows another process wrote.
+   */
+  private cache: ExactIndex | undefined;
+  private readonly indexOptions: ExactIndexOptions;
   /** Set while an import holds its transaction open across awaits: every other call waits. */
   private importing: Promise<unknown> | undefined;
   private closed = false;
@@ -182,6 +189,7 @@ export class SqliteGalleryStore implements GalleryStore {
   private constructor(file: string, options: SqliteStoreOptions) {
     this.file = file;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
+    this.indexOptions = options.index ?? {};
     this.db = new Database(file);
     try {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(this.busyTimeoutMs))}`);
@@ -261,8 +269,28 @@ export class SqliteGalleryStore implements GalleryStore {
     return recorded;
   }
 
-  private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /**
+   * A write transaction. `index` applies the write to the search index after the commit, when the
+   * index was current just before it; an index another process's write made stale is left for the
+   * next search to rebuild. Writes that change no encoding just move the index's counter along.
+   */
+  private write<T>(fn: () => T, index?: (ix: ExactIndex, result: T) => void): T {
+    let before = 0;
+    let after = 0;
+    const result = this.db
+      .transaction(() => {
+        before = this.row().change_counter;
+        const r = fn();
+        after = this.row().change_counter;
+        return r;
+      })
+      .immediate();
+    const ix = this.cache;
+    if (ix && ix.changeCounter === before && after !== before) {
+      index?.(ix, result);
+      ix.changeCounter = after;
+    }
+    return result;
   }
 
   /** Moves zeroed pages into the database file and empties the WAL, so deleted bytes are gone from disk. */
@@ -378,11 +406,14 @@ export class SqliteGalleryStore implements GalleryStore {
   async deleteSubject(id: string): Promise<boolean> {
     return this.op(() => {
       if (!isUuid(id)) return false;
-      const deleted = this.write(() => {
-        const n = this.db.prepare('DELETE FROM subjects WHERE id = ?').run(id).changes;
-        if (n > 0) this.s.bump.run();
-        return n > 0;
-      });
+      const deleted = this.write(
+        () => {
+          const n = this.db.prepare('DELETE FROM subjects WHERE id = ?').run(id).changes;
+          if (n > 0) this.s.bump.run();
+          return n > 0;
+        },
+        (ix) => ix.removeSubject(id),
+      );
       if (deleted) this.erase();
       return deleted;
     });
@@ -419,6 +450,8 @@ export class SqliteGalleryStore implements GalleryStore {
         });
         if (out.length > 0) this.s.bump.run();
         return out;
+      }, (ix, out) => {
+        for (const f of out) ix.add(f.id, f.subjectId, f.embedding);
       }),
     );
   }
@@ -426,11 +459,14 @@ export class SqliteGalleryStore implements GalleryStore {
   async deleteFace(id: string): Promise<boolean> {
     return this.op(() => {
       if (!isUuid(id)) return false;
-      const deleted = this.write(() => {
-        const n = this.db.prepare('DELETE FROM faces WHERE id = ?').run(id).changes;
-        if (n > 0) this.s.bump.run();
-        return n > 0;
-      });
+      const deleted = this.write(
+        () => {
+          const n = this.db.prepare('DELETE FROM faces WHERE id = ?').run(id).changes;
+          if (n > 0) this.s.bump.run();
+          return n > 0;
+        },
+        (ix) => ix.remove(id),
+      );
       if (deleted) this.erase();
       return deleted;
     });
@@ -544,9 +580,9 @@ export class SqliteGalleryStore implements GalleryStore {
       const recorded = modelOf(g);
       if (!recorded) throw new GalleryNotInitialisedError('search');
       if (!sameModel(recorded, declared)) throw new GalleryModelMismatchError(recorded, declared);
-      if (!this.cache || this.cache.changeCounter !== g.change_counter) this.cache = this.loadAllNow();
-      const c = this.cache;
-      return nearest(c.matrix, c.dimensions, query, k).map((h) => ({ faceId: c.faceIds[h.index]!, subjectId: c.subjectIds[h.index]!, distance: h.distance }));
+      if (!this.cache || this.cache.changeCounter !== g.change_counter) this.cache = ExactIndex.fromSnapshot(this.loadAllNow(), this.indexOptions);
+      // Exact: the same hits and distances as brute force over loadAll() (src/gallery/index/exact.ts).
+      return this.cache.search(query, k);
     });
   }
 
