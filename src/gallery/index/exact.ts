@@ -21,19 +21,21 @@
  * Let T be the k-th smallest U. At least k rows are within T, so every row of the true top k (ties
  * included) has distance ≤ T, hence L ≤ T: keeping every row with L ≤ T and re-ranking those with
  * the brute-force formula gives exactly brute force's answer, whatever the data. Near-duplicates
- * only make the candidate list longer, never the answer different. On random or clustered 128-d
- * unit vectors the interval is about ±0.02 in squared distance and a 1M search re-ranks a few to a few
- * hundred rows.
+ * only make the candidate list longer, never the answer different. On 128-d unit vectors the
+ * interval is about ±0.04 in squared distance, and a search of 1M clustered faces re-ranks about k
+ * rows (bench/gallery.ts prints the count).
  *
  * Ties (equal distance) are broken by insertion order, which for an index built from loadAll() and
- * then appended to is the store's row order, as brute force over loadAll() breaks them.
+ * then appended to is the store's row order (what a stable sort of loadAll() would give).
  *
- * Why this design (measured at 1M × 128, bench/gallery.ts): a float dot product in plain JavaScript
- * takes ~118 ms per query on one core and an int8 one ~165 ms (V8 does not vectorise), so splitting
- * either over two worker threads cannot reach 40 ms; onnxruntime's float Gemm/MatMul takes ~60 ms
- * (a memory-bound GEMV over 512 MB); its MatMulInteger over the 128 MB int8 copy takes 9–14 ms on one
- * thread. onnxruntime refuses SharedArrayBuffer-backed inputs, and needs none: its own thread pool
- * spreads the product over the cores (`threads`).
+ * Why this design (1M × 128 on this project's 2-core EPYC, measured while choosing it): a float dot
+ * product over every row in plain JavaScript takes ~118 ms per query on one core and an int8 one
+ * ~165 ms (V8 does not vectorise), so splitting either over two worker threads cannot reach 40 ms;
+ * onnxruntime's float Gemm/MatMul takes ~60 ms (a memory-bound GEMV over 512 MB) and does not
+ * scale with threads; its MatMulInteger over the 128 MB int8 copy takes ~10 ms on one thread and
+ * ~5.5 ms on two, and the bound and selection pass in JavaScript another ~6 ms. onnxruntime refuses
+ * SharedArrayBuffer-backed inputs, and needs none: its own thread pool spreads the product over the
+ * cores (`threads`). bench/gallery.ts measures the whole search.
  */
 import os from 'node:os';
 import type { LoadedEncodings, SearchHit } from '../types.js';

@@ -38,7 +38,8 @@ import { squaredDistance } from './exact.js';
 
 export interface HnswOptions {
   /**
-   * How usearch stores the encodings it walks the graph with (default 'f32'); the re-ranking always
+   * How usearch stores the encodings it walks the graph with (default 'i8': at 1M it builds in 250 s
+   * instead of 560 s and searches ~2× faster than 'f32' at the same recall). The re-ranking always
    * uses the float32 encodings, so a coarser graph costs recall, never distance accuracy.
    */
   quantization?: 'f32' | 'f16' | 'bf16' | 'i8';
@@ -46,7 +47,7 @@ export interface HnswOptions {
   connectivity?: number;
   /** Beam while building, efConstruction (default 128). */
   expansionAdd?: number;
-  /** Beam while searching, ef (default 128: recall@1 ≥ 0.99 at 1M with re-ranking, bench/gallery.ts). */
+  /** Beam while searching, ef (default 128: recall@1 0.996 for probes at 1M, 0.6 ms; bench/gallery.ts). */
   expansionSearch?: number;
   /** Neighbours taken from the graph and re-ranked exactly (default 32; at least k). */
   candidates?: number;
@@ -112,7 +113,7 @@ export class HnswIndex {
     this.model = model;
     this.dimensions = model.dimensions;
     this.options = {
-      quantization: options.quantization ?? 'f32',
+      quantization: options.quantization ?? 'i8',
       connectivity: options.connectivity ?? 16,
       expansionAdd: options.expansionAdd ?? 128,
       expansionSearch: options.expansionSearch ?? 128,

@@ -2,9 +2,10 @@
  * The int8 prefilter's inner product, on onnxruntime: one MatMulInteger (MLAS, SIMD; VNNI where the
  * CPU has it) of a uint8 query row against the gallery's int8 encodings, stored in blocks of B rows
  * transposed ([blocks, dims, B], so each block is a dims × B matrix and the product broadcasts the
- * query over the blocks). Measured at 1M × 128 on this project's 2-core EPYC: 9–14 ms per query on one
- * thread, against 118 ms for a float dot product in plain JavaScript and ~60 ms for onnxruntime's
- * float MatMul/Gemm (bench/gallery.ts, docs in src/gallery/index/exact.ts).
+ * query over the blocks). At 1M × 128 on this project's 2-core EPYC: ~10 ms per query on one thread,
+ * ~5.5 ms on two, against ~118 ms for a float dot product in plain JavaScript and ~60 ms for
+ * onnxruntime's float MatMul/Gemm (see ./exact.ts). Blocks of 4096 rows were as fast as one
+ * [d, n] matrix; 1024 were 2× slower; the row-major [n, d] × [d, 1] product 1.5–2× slower.
  *
  * Exactness of the integers: the query's values are kept in 0..127 (7 bits), so two adjacent u8×s8
  * products sum to at most 2·127·127 = 32258 and MLAS's 16-bit intermediate (vpmaddubsw on CPUs
