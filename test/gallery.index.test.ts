@@ -126,6 +126,19 @@ describe('exact index', () => {
       const gone = mirror.ids.filter((_, i) => mirror.subjects[i] === 'new3');
       expect(ix.removeSubject('new3')).toBe(gone.length);
       for (const id of gone) mirror.remove(id);
+      // adds and removes once the id hashes exist (made by the first removal)
+      const late: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const id = randomUUID();
+        const v = unitVector(D, r);
+        ix.add(id, 'late', v);
+        mirror.push(id, 'late', v);
+        late.push(id);
+      }
+      for (const id of late.filter((_, i) => i % 3 === 0)) {
+        expect(ix.remove(id)).toBe(true);
+        mirror.remove(id);
+      }
       expect(ix.size).toBe(mirror.ids.length);
       await check(6);
       // k at least an eighth of the gallery: one exact pass instead
