@@ -7,7 +7,7 @@ import { FaceDetector, resolveDetectionOptions, type DetectionOptions } from './
 import { Embedder, type EmbedOptions } from './embed/embedder.js';
 import { FaceIndexError, InvalidOptionError, NoFaceError } from './errors.js';
 import { fivePoints, Landmarker, type FivePoints, type LandmarkOptions } from './landmarks/landmarker.js';
-import { decide, sameModel, type Decision, type Encoding } from './match/verify.js';
+import { checkThreshold, decide, sameModel, type Decision, type Encoding } from './match/verify.js';
 import { landmark68, resnet128, ssdMobilenetV1 } from './models/registry.js';
 import { getSession, type RuntimeOptions } from './models/session.js';
 import { PRODUCER } from './models/onnx/graph.js';
@@ -142,7 +142,7 @@ export class Likeness {
     return loadImage(input, { maxPixels: this.options.maxPixels, ...options });
   }
 
-  private async run(input: ImageInput, level: 'detect' | 'align' | 'embed', opts: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string }): Promise<Analysis<Face & Partial<AlignedFaceResult> & Partial<EncodedFace>>> {
+  private async run(input: ImageInput, level: 'detect' | 'align' | 'embed', opts: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string; keepChips?: boolean }): Promise<Analysis<Face & Partial<AlignedFaceResult> & Partial<EncodedFace>>> {
     const t: StageTimings = { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, encodeMs: 0 };
     let t0 = performance.now();
     const img = await this.load(input, opts.source === undefined ? {} : { source: opts.source });
@@ -165,8 +165,10 @@ export class Likeness {
         const embs = await this.embedder.embedChips(faces.map((f) => f.chip!), eo, variants);
         faces.forEach((f, i) => {
           f.embedding = embs[i]!;
-          delete f.chip;
-          delete f.transform;
+          if (!opts.keepChips) {
+            delete f.chip;
+            delete f.transform;
+          }
         });
         t.encodeMs = performance.now() - t0;
       }
@@ -184,9 +186,9 @@ export class Likeness {
     return (await this.run(input, 'align', options)) as Analysis<AlignedFaceResult>;
   }
 
-  /** All faces with their L2-normalised encodings. */
-  async embed(input: ImageInput, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string } = {}): Promise<Analysis<EncodedFace>> {
-    return (await this.run(input, 'embed', options)) as Analysis<EncodedFace>;
+  /** All faces with their L2-normalised encodings (and their aligned chips with `keepChips`). */
+  async embed(input: ImageInput, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string; keepChips?: boolean } = {}): Promise<Analysis<EncodedFace & Partial<AlignedFaceResult>>> {
+    return (await this.run(input, 'embed', options)) as Analysis<EncodedFace & Partial<AlignedFaceResult>>;
   }
 
   /** The encoding of one face of an image (largest by default); NoFaceError when there is none. */
@@ -202,7 +204,7 @@ export class Likeness {
   async verify(a: ImageInput, b: ImageInput, options: VerifyOptions = {}): Promise<VerifyResult> {
     const t0 = performance.now();
     const threshold = options.threshold ?? this.threshold;
-    decide([0], [0], threshold, this.embedder.spec.metric); // validates the threshold before any work
+    checkThreshold(threshold); // before any work
     const [fa, fb] = await Promise.all([this.encodeOne(a, options.faceA ?? 0), this.encodeOne(b, options.faceB ?? 0)]);
     const d = decide(fa.embedding, fb.embedding, threshold, this.embedder.spec.metric, this.embedder.spec.threshold.logistic);
     return { ...d, model: this.model, faces: [fa.box, fb.box], timeMs: performance.now() - t0 };

@@ -122,6 +122,13 @@ describe.skipIf(!ready)(`gallery CLI, the seed exercise${ready ? '' : ` (${skipM
     expect(r[0]!.faces[0]!.match?.name).toBe('younes');
   });
 
+  it('keeps a thumbnail only when asked (--thumbnails)', async () => {
+    const t = path.join(path.dirname(db), 'thumbs.sqlite');
+    expect((await cli('enroll', '--db', t, '--name', 'kian', dbPhoto('kian'))).code).toBe(0);
+    expect((await cli('enroll', '--db', t, '--name', 'tian', '--thumbnails', dbPhoto('tian'))).code).toBe(0);
+    expect(JSON.parse((await cli('gallery', 'stats', '--db', t)).stdout)).toMatchObject({ faces: 2, withThumbnails: 1 });
+  });
+
   it('bulk enrolment from <name>/<photos> resumes: a second run enrols nothing twice', async () => {
     const bulk = path.join(path.dirname(db), 'bulk.sqlite');
     const first = JSON.parse((await cli('enroll', '--db', bulk, '--from', dataPath('seed-assignment', 'images'), '--json')).stdout);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { encodePng } from '../image/index.js';
 import { MultipleFacesError, NoFaceError } from '../errors.js';
-import type { Analysis, EncodedFace, ImageInput, Likeness } from '../likeness.js';
+import type { ImageInput, Likeness } from '../likeness.js';
 import { decideMatch, rankSubjects, toCandidate, type Candidate } from '../match/identify.js';
 import { calibratedIdentifyThreshold } from '../models/registry.js';
 import type { Box, RgbImage } from '../types.js';
@@ -97,15 +97,14 @@ export class Gallery {
    */
   async encodeForEnrollment(image: ImageInput, source?: string, thumbnails = false): Promise<NewFace & { box: Box }> {
     const { bytes, input } = await bytesOf(image);
-    const a: Analysis<EncodedFace> = await this.likeness.embed(input, source === undefined ? (typeof image === 'string' ? { source: image } : {}) : { source });
+    const label = source ?? (typeof image === 'string' ? image : undefined);
+    // One decode and one detection: the thumbnail comes from the chip the encoding was made from.
+    const a = await this.likeness.embed(input, { keepChips: thumbnails, ...(label === undefined ? {} : { source: label }) });
     if (a.faces.length === 0) throw new NoFaceError(a.source);
     if (a.faces.length > 1) throw new MultipleFacesError(a.source, a.faces.length);
     const f = a.faces[0]!;
     const face: NewFace & { box: Box } = { box: f.box, embedding: f.embedding, score: f.score, imageSha256: sha256(bytes ?? new Uint8Array()) };
-    if (thumbnails) {
-      const aligned = (await this.likeness.align(input)).faces[0];
-      if (aligned) face.thumbnail = new Uint8Array(await encodePng(shrink(aligned.chip, 2)));
-    }
+    if (thumbnails && f.chip) face.thumbnail = new Uint8Array(await encodePng(shrink(f.chip, 2)));
     return face;
   }
 
