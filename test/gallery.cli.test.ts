@@ -1,6 +1,7 @@
 /** The seed exercise through the gallery CLI: enrol one photo each, identify, unknown, erase. */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,17 @@ describe.skipIf(!ready)(`gallery CLI, the seed exercise${ready ? '' : ` (${skipM
     expect(out.map((o) => o.faces[0]!.match?.name ?? 'unknown')).toEqual(['younes', 'bertrand', 'benoit', 'unknown']);
     expect(out[3]!.faces[0]!.candidates.length).toBe(5);
     expect(out[3]!.faces[0]!.candidates[0]!.distance).toBeGreaterThan(0.31);
+  });
+
+  it('--index hnsw gives the same answers, from an HNSW index saved beside the gallery; PostgreSQL refuses it', async () => {
+    const files = [seed('younes', 'camera_0.jpg'), seed('bertrand', 'camera_1.jpg'), dataPath('press-photos', 'images', 'barack_obama', 'examples__obama.jpg')];
+    const r = await cli('identify', '--db', db, '--index', 'hnsw', '--json', ...files);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(await identify(...files));
+    expect(existsSync(`${db}.usearch.json`)).toBe(true);
+    const pg = await cli('identify', '--db', 'postgres://127.0.0.1:1/none', '--index', 'hnsw', files[0]!);
+    expect(pg.code).toBe(2);
+    expect(pg.stderr).toMatch(/--index hnsw is for SQLite galleries/);
   });
 
   it('refuses a photo with several faces or none, and leaves the gallery unchanged', async () => {

@@ -4,7 +4,7 @@
  * index must find the nearest face at least 99 % of the time and persist beside its store.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -316,17 +316,14 @@ describe('HNSW index (usearch)', () => {
     expect(again.action).toBe('loaded');
     expect(again.search(q, 5)).toEqual(before);
 
-    // a few writes: caught up (the new face is found, the deleted one is not)
+    // faces added since: caught up (the new face is found)
     const s = (await store.listSubjects({ limit: 1 }))[0]!;
     const newFace = face(r, 'new');
     const [added] = await store.addFaces(s.id, [newFace]);
-    const victim = (await store.listFaces(s.id))[0]!;
-    await store.deleteFace(victim.id);
     const caughtUp = await HnswIndex.open(store, where);
     expect(caughtUp.action).toBe('updated');
     expect(caughtUp.changeCounter).toBe(await store.changeCounter());
     expect(caughtUp.search(newFace.embedding, 1)[0]!.faceId).toBe(added!.id);
-    expect(caughtUp.search(q, 3000).map((h) => h.faceId)).not.toContain(victim.id);
     expect((await HnswIndex.open(store, where)).action).toBe('loaded');
 
     // an index refreshed in place by its owner
@@ -334,6 +331,33 @@ describe('HNSW index (usearch)', () => {
     expect(await caughtUp.refresh(store, where)).toBe('updated');
     expect(await caughtUp.refresh(store, where)).toBe('fresh');
     expect((await HnswIndex.open(store, where)).action).toBe('loaded');
+
+    // a face deleted: the store deletes the saved index (it would still hold the face's bytes), and
+    // an index that removes it in memory is neither saved nor caught up by removal
+    const victim = (await store.listFaces(s.id))[0]!;
+    await store.deleteFace(victim.id);
+    expect(existsSync(where) || existsSync(`${where}.json`) || existsSync(`${where}.ids`)).toBe(false);
+    caughtUp.remove(added!.id);
+    expect(caughtUp.saveable).toBe(false);
+    expect(() => caughtUp.save(where)).toThrow(/removed face/);
+    const afterDelete = await HnswIndex.open(store, where);
+    expect(afterDelete.action).toBe('built');
+    expect(afterDelete.search(q, 3000).map((h) => h.faceId)).not.toContain(victim.id);
+    expect((await HnswIndex.open(store, where)).action).toBe('loaded');
+
+    // a reindex keeps every id and changes every encoding (same model name and version): rebuilt
+    const snap = await store.loadAll();
+    const shifted = Array.from({ length: snap.faceIds.length }, (_, i) => {
+      const v = snap.matrix.slice(i * D, (i + 1) * D);
+      v[0]! += 0.01;
+      return { faceId: snap.faceIds[i]!, embedding: normalise(v) };
+    });
+    await store.replaceModel(MODEL, shifted);
+    const reindexed = await HnswIndex.open(store, where);
+    expect(reindexed.action).toBe('built');
+    const q2 = shifted[17]!.embedding;
+    expect(reindexed.search(q2, 1)[0]).toEqual((await store.search(q2, 1))[0]);
+    expect(reindexed.search(q2, 1)[0]!.distance).toBe(0);
 
     // most of the gallery replaced: rebuilt; damaged files: rebuilt
     for (const subject of await store.listSubjects({ limit: 100 })) await store.deleteSubject(subject.id);
@@ -343,5 +367,54 @@ describe('HNSW index (usearch)', () => {
     expect(rebuilt.action).toBe('built');
     expect(rebuilt.size).toBe((await store.stats()).faces);
     await store.close();
+  });
+
+  it('is the search of a SQLite store opened with { hnsw }: kept current by its writes, saved on close, erasable', async () => {
+    const file = path.join(dir, 'hnsw-store', 'gallery.sqlite');
+    const r = rng(7);
+    const open = () => SqliteGalleryStore.open(file, { hnsw: { quantization: 'f32' } });
+    let store = open();
+    await store.init(MODEL);
+    const people = await Promise.all(Array.from({ length: 40 }, (_, p) => store.createSubject(`P${p}`)));
+    const faces = [];
+    for (const p of people) faces.push(...(await store.addFaces(p.id, [face(r, 'a'), face(r, 'b')])));
+    const exact = SqliteGalleryStore.open(file);
+    await exact.init(MODEL);
+    for (const f of faces.slice(0, 20)) expect(await store.search(f.embedding, 3)).toEqual(await exact.search(f.embedding, 3));
+    const where = hnswFileFor(file);
+    expect(store.hnswFile).toBe(where);
+    expect(existsSync(`${where}.json`)).toBe(true);
+
+    // a face enrolled through the store is found at once; the index is saved again on close and reused
+    const late = face(r, 'late');
+    const [lateFace] = await store.addFaces(people[0]!.id, [late]);
+    expect((await store.search(late.embedding, 1))[0]!.faceId).toBe(lateFace!.id);
+    await store.close();
+    const saved = JSON.parse(readFileSync(`${where}.json`, 'utf8')) as { count: number; savedAt: string };
+    expect(saved.count).toBe(faces.length + 1);
+    store = open();
+    await store.init(MODEL);
+    expect((await store.search(late.embedding, 1))[0]!.faceId).toBe(lateFace!.id);
+    expect((JSON.parse(readFileSync(`${where}.json`, 'utf8')) as { savedAt: string }).savedAt).toBe(saved.savedAt); // loaded, not rebuilt
+
+    // another process's write (here: another store object) is seen by the next search
+    const other = exact;
+    const outsider = face(r, 'outsider');
+    const [outsiderFace] = await other.addFaces(people[1]!.id, [outsider]);
+    expect((await store.search(outsider.embedding, 1))[0]!.faceId).toBe(outsiderFace!.id);
+
+    // deleting a subject: gone from the search and from every file on disk (the f32 graph would hold its bytes)
+    const victim = people[2]!;
+    const victimFaces = await store.listFaces(victim.id, { withEmbeddings: true });
+    expect(await store.deleteSubject(victim.id)).toBe(true);
+    for (const f of victimFaces) expect((await store.search(f.embedding, 5)).map((h) => h.subjectId)).not.toContain(victim.id);
+    await store.close();
+    await other.close();
+    const needle = Buffer.from(victimFaces[0]!.embedding.buffer, victimFaces[0]!.embedding.byteOffset, 64);
+    const folder = path.dirname(file);
+    for (const name of readdirSync(folder)) {
+      if (!statSync(path.join(folder, name)).isFile()) continue;
+      expect(readFileSync(path.join(folder, name)).includes(needle), name).toBe(false);
+    }
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { LikenessError } from '../errors.js';
 import { Gallery } from '../gallery/gallery.js';
 import { UnknownSubjectError } from '../gallery/errors.js';
-import { openGallery } from '../gallery/open.js';
+import { isPostgresLocation, openGallery, type OpenGalleryOptions } from '../gallery/open.js';
 import { Likeness } from '../likeness.js';
 import { expandInputs, IMAGE_EXTENSIONS } from './files.js';
 import { boxJson, boxText, UsageFailure } from './output.js';
@@ -24,9 +24,9 @@ const positiveInt = (name: string) => (v: string): number => {
   return n;
 };
 
-async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>): Promise<T> {
+async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>, storeOptions: OpenGalleryOptions = {}): Promise<T> {
   const likeness = await Likeness.create();
-  const g = await Gallery.open(db ?? DEFAULT_DB(), likeness);
+  const g = await Gallery.open(db ?? DEFAULT_DB(), likeness, storeOptions);
   try {
     return await fn(g);
   } finally {
@@ -109,9 +109,15 @@ export function galleryCommands(program: Command): void {
       return n;
     }))
     .addOption(new Option('--combine <rule>', "score a subject's several faces by their mean encoding or nearest face").choices(['mean', 'nearest']).default('mean'))
+    .addOption(
+      new Option('--index <kind>', 'SQLite gallery search: exact, or hnsw (approximate, for millions of faces; kept in <db>.usearch, rebuilt when stale)')
+        .choices(['exact', 'hnsw'])
+        .default('exact'),
+    )
     .option('--json', 'print JSON only')
-    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; json?: boolean }) => {
+    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; index: 'exact' | 'hnsw'; json?: boolean }) => {
       const files = await expandInputs(args);
+      if (o.index === 'hnsw' && isPostgresLocation(o.db ?? DEFAULT_DB())) throw new UsageFailure('--index hnsw is for SQLite galleries: a PostgreSQL gallery already searches with pgvector\'s HNSW index');
       await withGallery(o.db, async (g) => {
         const out = [];
         let failed = 0;
@@ -139,7 +145,7 @@ export function galleryCommands(program: Command): void {
         }
         if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
         if (failed > 0) process.exitCode = 1;
-      });
+      }, o.index === 'hnsw' ? { hnsw: {} } : {});
     });
 
   const subjects = program.command('subjects').description('the enrolled people');

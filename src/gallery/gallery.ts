@@ -69,9 +69,12 @@ export class Gallery {
     readonly likeness: Likeness,
   ) {}
 
-  /** Open (or create) the gallery at a SQLite path or postgres:// URL, for this engine's model. */
-  static async open(location: string, likeness: Likeness): Promise<Gallery> {
-    const store = await openGallery(location);
+  /**
+   * Open (or create) the gallery at a SQLite path or postgres:// URL, for this engine's model.
+   * `storeOptions` reach the store (e.g. `{ hnsw: {} }`: a SQLite gallery searched with HNSW).
+   */
+  static async open(location: string, likeness: Likeness, storeOptions: OpenGalleryOptions = {}): Promise<Gallery> {
+    const store = await openGallery(location, storeOptions);
     try {
       await store.init({ ...likeness.model, dimensions: likeness.embedder.spec.outputSize });
     } catch (e) {

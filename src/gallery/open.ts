@@ -3,13 +3,19 @@
  * pgvector gallery (`?schema=name` picks the schema, default `likeness`); anything else is the path
  * of a SQLite file (created, with its folder, when absent).
  */
+import { InvalidOptionError } from '../errors.js';
 import { PostgresGalleryStore, type PostgresStoreOptions } from './postgres-store.js';
 import { SqliteGalleryStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type { GalleryStore } from './store.js';
 
 export const isPostgresLocation = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
 
-export async function openGallery(location: string, options: SqliteStoreOptions & PostgresStoreOptions = {}): Promise<GalleryStore> {
-  if (isPostgresLocation(location)) return PostgresGalleryStore.open(location, options);
+export type OpenGalleryOptions = SqliteStoreOptions & PostgresStoreOptions;
+
+export async function openGallery(location: string, options: OpenGalleryOptions = {}): Promise<GalleryStore> {
+  if (isPostgresLocation(location)) {
+    if (options.hnsw) throw new InvalidOptionError('an HNSW index file applies to SQLite galleries; a PostgreSQL gallery searches with pgvector\'s HNSW index in the database');
+    return PostgresGalleryStore.open(location, options);
+  }
   return SqliteGalleryStore.open(location, options);
 }

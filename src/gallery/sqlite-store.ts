@@ -22,6 +22,8 @@ import { mkdirSync } from 'node:fs';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { ExactIndex, type ExactIndexOptions } from './index/exact.js';
+import { HnswIndex, hnswFileFor, type HnswOptions } from './index/hnsw.js';
+import type { SearchIndex } from './index/search-index.js';
 import { bytesToEmbedding, copyBytesInto, embeddingToBytes } from './encoding.js';
 import {
   GalleryClosedError,
@@ -156,6 +158,12 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** The in-process search index (src/gallery/index/exact.ts): prefilter size, threads. */
   index?: ExactIndexOptions;
+  /**
+   * Search with usearch's HNSW graph instead (approximate, for very large galleries; exact distances
+   * on the candidates it finds): kept in `file` (default `<gallery>.usearch`), reused while fresh,
+   * caught up or rebuilt when stale (src/gallery/index/hnsw.ts), saved again on close().
+   */
+  hnsw?: HnswOptions & { file?: string };
 }
 
 export class SqliteGalleryStore implements GalleryStore {
@@ -169,8 +177,11 @@ export class SqliteGalleryStore implements GalleryStore {
    * The search index: built from loadAll() on the first search, updated in place by the writes of
    * this store object (write()), rebuilt when changeCounter() shows another process wrote.
    */
-  private cache: ExactIndex | undefined;
+  private cache: SearchIndex | undefined;
   private readonly indexOptions: ExactIndexOptions;
+  private readonly hnswOptions: (HnswOptions & { file: string }) | undefined;
+  /** An HNSW open or catch-up in progress: concurrent searches wait for the same one. */
+  private hnswPending: Promise<HnswIndex> | undefined;
   /** Set while an import holds its transaction open across awaits: every other call waits. */
   private importing: Promise<unknown> | undefined;
   private closed = false;
@@ -190,6 +201,10 @@ export class SqliteGalleryStore implements GalleryStore {
     this.file = file;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
     this.indexOptions = options.index ?? {};
+    if (options.hnsw) {
+      if (file === ':memory:' && options.hnsw.file === undefined) throw new GalleryOpenError(file, 'an in-memory gallery needs hnsw.file to keep its HNSW index in');
+      this.hnswOptions = { ...options.hnsw, file: options.hnsw.file ?? hnswFileFor(file) };
+    }
     this.db = new Database(file);
     try {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(this.busyTimeoutMs))}`);
@@ -274,7 +289,7 @@ export class SqliteGalleryStore implements GalleryStore {
    * index was current just before it; an index another process's write made stale is left for the
    * next search to rebuild. Writes that change no encoding just move the index's counter along.
    */
-  private write<T>(fn: () => T, index?: (ix: ExactIndex, result: T) => void): T {
+  private write<T>(fn: () => T, index?: (ix: SearchIndex, result: T) => void): T {
     let before = 0;
     let after = 0;
     const result = this.db
@@ -293,7 +308,11 @@ export class SqliteGalleryStore implements GalleryStore {
     return result;
   }
 
-  /** Moves zeroed pages into the database file and empties the WAL, so deleted bytes are gone from disk. */
+  /**
+   * Moves zeroed pages into the database file and empties the WAL, so deleted bytes are gone from
+   * disk; deletes the saved HNSW index beside the gallery (and this store's own, when elsewhere),
+   * which would still hold them (src/gallery/index/hnsw.ts, Erasure).
+   */
   private erase(): void {
     this.db.pragma(`busy_timeout = ${Math.min(this.busyTimeoutMs, 5000)}`);
     try {
@@ -301,6 +320,8 @@ export class SqliteGalleryStore implements GalleryStore {
     } finally {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(this.busyTimeoutMs))}`);
     }
+    if (this.file !== ':memory:') HnswIndex.removeFiles(hnswFileFor(this.file));
+    if (this.hnswOptions) HnswIndex.removeFiles(this.hnswOptions.file);
   }
 
   private subjectOrThrow(id: string): Subject {
@@ -575,15 +596,47 @@ export class SqliteGalleryStore implements GalleryStore {
     const declared = this.declared;
     if (!declared) throw new GalleryNotInitialisedError('search');
     checkEmbedding(query, declared.dimensions, 'the query');
-    return this.op(() => {
+    const current = (): number => {
       const g = this.row();
       const recorded = modelOf(g);
       if (!recorded) throw new GalleryNotInitialisedError('search');
       if (!sameModel(recorded, declared)) throw new GalleryModelMismatchError(recorded, declared);
-      if (!this.cache || this.cache.changeCounter !== g.change_counter) this.cache = ExactIndex.fromSnapshot(this.loadAllNow(), this.indexOptions);
+      return g.change_counter;
+    };
+    if (this.hnswOptions) return (await this.hnswIndex(await this.op(current))).search(query, k);
+    return this.op(() => {
+      const counter = current();
+      if (!this.cache || this.cache.changeCounter !== counter) this.cache = ExactIndex.fromSnapshot(this.loadAllNow(), this.indexOptions);
       // Exact: the same hits and distances as brute force over loadAll() (src/gallery/index/exact.ts).
       return this.cache.search(query, k);
     });
+  }
+
+  /** The HNSW index at least as fresh as `counter`: opened from its files, caught up, or built. */
+  private async hnswIndex(counter: number): Promise<HnswIndex> {
+    for (;;) {
+      const current = this.cache;
+      if (current instanceof HnswIndex && current.changeCounter >= counter) return current;
+      if (!this.hnswPending) {
+        const options = this.hnswOptions!;
+        const run = current instanceof HnswIndex ? current.refresh(this).then(() => current) : HnswIndex.open(this, options.file, options);
+        this.hnswPending = run.then(
+          (ix) => {
+            this.cache = ix;
+            return ix;
+          },
+        ).finally(() => {
+          this.hnswPending = undefined;
+        });
+      }
+      const ix = await this.hnswPending;
+      if (ix.changeCounter >= counter) return ix;
+    }
+  }
+
+  /** Where the HNSW index is kept, when this store searches with one. */
+  get hnswFile(): string | undefined {
+    return this.hnswOptions?.file;
   }
 
   async changeCounter(): Promise<number> {
@@ -714,8 +767,12 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async close(): Promise<void> {
     while (this.importing) await this.importing.catch(() => undefined);
+    await this.hnswPending?.catch(() => undefined);
     if (this.closed) return;
     this.closed = true;
+    // An HNSW index this store's writes moved on is saved, so the next open reuses it.
+    const ix = this.cache;
+    if (ix instanceof HnswIndex && ix.saveable && ix.savedCounter !== ix.changeCounter && this.hnswOptions) ix.save(this.hnswOptions.file);
     this.cache = undefined;
     this.db.close();
   }

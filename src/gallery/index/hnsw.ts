@@ -12,12 +12,18 @@
  *
  * Opening (HnswIndex.open): the store's encodings are loaded (loadAll: the exact re-ranking needs
  * them, and they say what the index must hold). When the metadata's changeCounter is the store's
- * and every id is there, the saved graph is reused as it is ("loaded"). When the store changed
- * since, the saved graph is brought up to date by removing the faces that are gone and adding the
- * new ones ("updated"), unless more than `rebuildAbove` of the faces changed, the model or the
- * graph's parameters differ, or the files do not load: then it is rebuilt ("built"). A reindex to
- * the same model name and version would not be noticed (encodings change, ids do not): give a new
- * model a new version.
+ * and every id is there, the saved graph is reused as it is ("loaded"). When faces were only added
+ * since, the saved graph is brought up to date by adding them ("updated"), unless more than
+ * `rebuildAbove` of the faces are new, a face was removed, the model or the
+ * graph's parameters differ, the files do not load, or the encodings themselves changed: then it
+ * is rebuilt ("built"). A reindex keeps every face id and rewrites every encoding, so the metadata
+ * also records a fingerprint (sha256) of the encodings of up to 64 faces spread over the index
+ * ("probes"); a probe face whose encoding differs in the store means the graph is stale.
+ *
+ * Erasure: usearch only marks a removed vector deleted; its bytes stay in the graph and would stay in
+ * a saved file. So a file never holds a removed face: the gallery store deletes the files when it
+ * deletes faces (removeFiles), an index that removed faces is not saved, and catching up with a
+ * store that lost faces rebuilds.
  *
  * Keys: usearch keys are slots, numbered in insertion order and never reused until a rebuild
  * compacts them; `faceIds[slot]` and the float32 encoding of each slot are kept in memory for the
@@ -27,6 +33,7 @@
  * with brute force's own formula, so reported distances are exact; recall is what the graph finds.
  * Measured recall and latency per size: bench/gallery.ts.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Index as UsearchIndex } from 'usearch';
@@ -35,6 +42,7 @@ import type { GalleryStore } from '../store.js';
 import type { GalleryModel, LoadedEncodings, SearchHit } from '../types.js';
 import { sameModel } from '../validate.js';
 import { squaredDistance } from './exact.js';
+import type { SearchIndex } from './search-index.js';
 
 export interface HnswOptions {
   /**
@@ -72,11 +80,22 @@ interface HnswMeta {
   changeCounter: number;
   count: number;
   slots: number;
+  /** Fingerprints of some faces' encodings: a reindex changes them while the ids stay (see the header). */
+  probes: Probe[];
   savedAt: string;
 }
 
+interface Probe {
+  slot: number;
+  faceId: string;
+  sha256: string;
+}
+
+const PROBES = 64;
+const fingerprint = (v: Float32Array): string => createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
+
 const FORMAT = 'likeness-hnsw';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const ID_BYTES = 36;
 const EMPTY_ID = ' '.repeat(ID_BYTES);
 const CHUNK = 16_384;
@@ -90,7 +109,7 @@ const loadUsearch = (): Promise<Usearch> => (usearchModule ??= import('usearch')
 /** Where the HNSW index of a SQLite gallery lives by default: beside it. */
 export const hnswFileFor = (galleryFile: string): string => `${galleryFile}.usearch`;
 
-export class HnswIndex {
+export class HnswIndex implements SearchIndex {
   readonly dimensions: number;
   readonly model: GalleryModel;
   /** The store's changeCounter this index reflects (kept by the owner between refreshes). */
@@ -108,6 +127,12 @@ export class HnswIndex {
   private slotMap: Map<string, number> | undefined;
   private vectors: Float32Array;
   private live = 0;
+  /** Fingerprints of encodings the graph holds (from the files, or made at build and sync), checked by sync(). */
+  private held: Probe[] = [];
+  /** The changeCounter of the files on disk (save()), so an owner knows whether to save again. */
+  savedCounter = -1;
+  /** Faces removed from the graph since it was built: their bytes are still in it (see Erasure). */
+  private removals = 0;
 
   private constructor(usearch: Usearch, model: GalleryModel, options: HnswOptions) {
     this.model = model;
@@ -174,6 +199,7 @@ export class HnswIndex {
     ix.insertSlots(0, n);
     ix.live = n;
     ix.changeCounter = snapshot.changeCounter;
+    ix.held = ix.probes();
     ix.action = 'built';
     ix.buildMs = performance.now() - t0;
     return ix;
@@ -218,6 +244,8 @@ export class HnswIndex {
       if (live !== meta.count) return undefined;
       ix.live = live;
       ix.changeCounter = meta.changeCounter;
+      ix.savedCounter = meta.changeCounter;
+      ix.held = Array.isArray(meta.probes) ? meta.probes : [];
       return ix;
     } catch {
       return undefined;
@@ -247,6 +275,7 @@ export class HnswIndex {
   private sync(snapshot: LoadedEncodings): 'loaded' | 'updated' | 'rebuild' {
     const d = this.dimensions;
     if (snapshot.dimensions !== d) return 'rebuild';
+    if (!this.probesHold(snapshot)) return 'rebuild';
     const n = snapshot.faceIds.length;
     const slots = this.faceIds.length;
     const fresh = snapshot.changeCounter === this.changeCounter;
@@ -256,6 +285,7 @@ export class HnswIndex {
       this.vectors = snapshot.matrix;
       this.subjectIds = snapshot.subjectIds;
       this.changeCounter = snapshot.changeCounter;
+      this.held = this.probes();
       return fresh ? 'loaded' : 'updated';
     }
     const rowOf = new Map<string, number>();
@@ -265,7 +295,7 @@ export class HnswIndex {
     const added: number[] = [];
     for (let r = 0; r < n; r++) if (!this.slotOf.has(snapshot.faceIds[r]!)) added.push(r);
     const changed = gone.length + added.length;
-    if (changed > this.options.rebuildAbove * Math.max(n, this.live)) return 'rebuild';
+    if (gone.length > 0 || changed > this.options.rebuildAbove * Math.max(n, this.live)) return 'rebuild';
     // encodings of the kept slots, from the snapshot (the graph holds its own copy, not readable)
     this.vectors = new Float32Array(Math.max(slots, 1) * d);
     for (let s = 0; s < slots; s++) {
@@ -279,7 +309,46 @@ export class HnswIndex {
     for (const id of gone) this.remove(id);
     for (const r of added) this.add(snapshot.faceIds[r]!, snapshot.subjectIds[r]!, snapshot.matrix.subarray(r * d, (r + 1) * d));
     this.changeCounter = snapshot.changeCounter;
+    this.held = this.probes();
     return changed === 0 && fresh ? 'loaded' : 'updated';
+  }
+
+  /**
+   * Whether the faces fingerprinted at the last save still have the same encodings in the snapshot
+   * (faces removed since are skipped). Probes are looked up at their slot first (the usual case:
+   * slots in the snapshot's order), else by one pass over the snapshot's ids.
+   */
+  private probesHold(snapshot: LoadedEncodings): boolean {
+    const d = this.dimensions;
+    const probes = this.held;
+    if (probes.length === 0) return true;
+    const same = (p: Probe, row: number): boolean => fingerprint(snapshot.matrix.subarray(row * d, (row + 1) * d)) === p.sha256;
+    const pending = new Map<string, Probe>();
+    for (const p of probes) {
+      if (snapshot.faceIds[p.slot] === p.faceId) {
+        if (!same(p, p.slot)) return false;
+      } else pending.set(p.faceId, p);
+    }
+    if (pending.size > 0) {
+      for (let r = 0; r < snapshot.faceIds.length; r++) {
+        const p = pending.get(snapshot.faceIds[r]!);
+        if (p && !same(p, r)) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Fingerprints of up to PROBES live slots spread evenly over the index. */
+  private probes(): Probe[] {
+    const d = this.dimensions;
+    const out: Probe[] = [];
+    const slots = this.faceIds.length;
+    const step = Math.max(1, Math.floor(slots / PROBES));
+    for (let s = 0; s < slots && out.length < PROBES; s += step) {
+      const faceId = this.faceIds[s];
+      if (faceId !== undefined) out.push({ slot: s, faceId, sha256: fingerprint(this.vectors.subarray(s * d, (s + 1) * d)) });
+    }
+    return out;
   }
 
   /** Catches up with the store when it changed since (see open); returns what it did. */
@@ -296,8 +365,10 @@ export class HnswIndex {
       this.vectors = fresh.vectors;
       this.live = fresh.live;
       this.changeCounter = fresh.changeCounter;
+      this.held = fresh.held;
+      this.removals = 0;
     }
-    if (file) this.save(file);
+    if (file && this.saveable) this.save(file);
     return action === 'rebuild' ? 'built' : action;
   }
 
@@ -329,6 +400,7 @@ export class HnswIndex {
     this.faceIds[slot] = undefined;
     this.subjectIds[slot] = undefined;
     this.live--;
+    this.removals++;
     return true;
   }
 
@@ -377,8 +449,19 @@ export class HnswIndex {
 
   // --- persistence ---------------------------------------------------------------------------
 
+  /** Whether save() may write this graph: not after removals, whose bytes it still holds (see Erasure). */
+  get saveable(): boolean {
+    return this.removals === 0;
+  }
+
+  /** Deletes an index's files (metadata first, so a crash midway leaves nothing that loads). */
+  static removeFiles(file: string): void {
+    for (const f of [`${file}.json`, `${file}.json.tmp`, file, `${file}.tmp`, `${file}.ids`, `${file}.ids.tmp`]) rmSync(f, { force: true });
+  }
+
   /** Writes the graph, the slot ids and (last) the metadata; see the header. */
   save(file: string): void {
+    if (!this.saveable) throw new Error(`this HNSW graph still holds the bytes of ${this.removals} removed face(s): rebuild it before saving`);
     rmSync(`${file}.json`, { force: true });
     this.graph.save(`${file}.tmp`);
     renameSync(`${file}.tmp`, file);
@@ -402,9 +485,11 @@ export class HnswIndex {
       changeCounter: this.changeCounter,
       count: this.live,
       slots: this.faceIds.length,
+      probes: this.probes(),
       savedAt: new Date().toISOString(),
     };
     writeFileSync(`${file}.json.tmp`, `${JSON.stringify(meta, null, 2)}\n`);
     renameSync(`${file}.json.tmp`, `${file}.json`);
+    this.savedCounter = this.changeCounter;
   }
 }
