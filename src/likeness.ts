@@ -120,7 +120,7 @@ export class Likeness {
       landmarker: spec(this.landmarker.spec),
       embedder: { ...spec(this.embedder.spec), threshold: undefined },
       detection: resolveDetectionOptions(this.options.detection),
-      landmarks: { mirror: this.options.landmarks?.mirror ?? false },
+      landmarks: { mirror: this.options.landmarks?.mirror ?? false, ...(this.options.landmarks?.jitter ? { jitter: this.options.landmarks.jitter } : {}) },
       embedding: { mirror: this.options.embedding?.mirror ?? true, jitter: this.options.embedding?.jitter ?? 0 },
     };
   }

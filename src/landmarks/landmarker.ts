@@ -69,7 +69,18 @@ export const MIRROR_68: readonly number[] = (() => {
 export interface LandmarkOptions {
   /** Average the predictions on the crop and on its mirror image (test-time augmentation). Default false. */
   mirror?: boolean;
+  /**
+   * Also predict on this many shifted copies of the detection box (0–8; ±4 % of its size left,
+   * right, up, down, then the diagonals) and average the points in image coordinates. Default 0.
+   */
+  jitter?: number;
 }
+
+/** Box offsets of the landmark jitter, as fractions of the box size. */
+const JITTER_SHIFTS: readonly (readonly [number, number])[] = [
+  [-0.04, 0], [0.04, 0], [0, -0.04], [0, 0.04],
+  [-0.04, -0.04], [0.04, 0.04], [-0.04, 0.04], [0.04, -0.04],
+];
 
 export class Landmarker {
   constructor(
@@ -80,6 +91,15 @@ export class Landmarker {
   /** Landmarks for each box, batched in one run. */
   async predict(img: RgbImage, boxes: readonly Box[], options: LandmarkOptions = {}): Promise<Point[][]> {
     if (boxes.length === 0) return [];
+    const jitter = Math.min(JITTER_SHIFTS.length, Math.max(0, Math.floor(options.jitter ?? 0)));
+    if (jitter > 0) {
+      const shifted = boxes.flatMap((b) => [b, ...JITTER_SHIFTS.slice(0, jitter).map(([dx, dy]) => ({ ...b, x: b.x + dx * b.width, y: b.y + dy * b.height }))]);
+      const all = await this.predict(img, shifted, { mirror: options.mirror ?? false });
+      return boxes.map((_, i) => {
+        const group = all.slice(i * (jitter + 1), (i + 1) * (jitter + 1));
+        return group[0]!.map((_, k) => ({ x: group.reduce((a, g) => a + g[k]!.x, 0) / group.length, y: group.reduce((a, g) => a + g[k]!.y, 0) / group.length }));
+      });
+    }
     const n = this.spec.input.size;
     const per = 3 * n * n;
     const copies = options.mirror ? 2 : 1;
