@@ -33,3 +33,6 @@ export { calibratedIdentifyThreshold } from './models/registry.js';
 export { evaluateVerification, type VerifyEvalReport } from './eval/verify-eval.js';
 export { evaluateIdentification, type IdentifyEvalReport } from './eval/identify-eval.js';
 export { faceres } from './models/human/index.js';
+export { embedderFromFile, NotALikenessModelError, EMBEDDER_METADATA_KEY, type EmbedderFileMetadata } from './models/model-file.js';
+export { tripletLoss, squaredDistance, DEFAULT_ALPHA, mineTriplets, activeTriplets, squaredDistanceMatrix, MINING_STRATEGIES, readPeople, splitIdentities, trainFromFolder, saveModel, TRAIN_DEFAULTS } from './train/index.js';
+export type { MiningStrategy, Triplet, Person, IdentitySplit, TrainFolderOptions, TrainFolderResult, TrainMode } from './train/index.js';

@@ -86,3 +86,41 @@ export async function plotCmc(file: string, cmc: readonly number[], title: strin
   };
   await render(spec, file);
 }
+
+/** Training curves: triplet loss and active-triplet fraction per epoch, and validation accuracy. */
+export async function plotTraining(file: string, history: readonly { epoch: number; loss: number; active: number; valAccuracy: number }[], title: string): Promise<void> {
+  const rows = history.flatMap((h) => [
+    { epoch: h.epoch, value: h.loss, series: 'triplet loss (mean per mined triplet)' },
+    { epoch: h.epoch, value: h.active, series: 'fraction of active triplets' },
+  ]);
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    hconcat: [
+      {
+        title: 'Training batches',
+        width: 320,
+        height: 240,
+        data: { values: rows },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'epoch', type: 'quantitative', title: 'epoch (0 = before training)' },
+          y: { field: 'value', type: 'quantitative', title: 'loss / fraction' },
+          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+        },
+      },
+      {
+        title: 'Validation people',
+        width: 320,
+        height: 240,
+        data: { values: history.map((h) => ({ epoch: h.epoch, accuracy: h.valAccuracy })) },
+        mark: { type: 'line', point: true, color: '#2ca02c' },
+        encoding: {
+          x: { field: 'epoch', type: 'quantitative', title: 'epoch (0 = before training)' },
+          y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'verification accuracy' },
+        },
+      },
+    ],
+  };
+  await render(spec, file);
+}

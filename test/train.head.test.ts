@@ -1,0 +1,108 @@
+/**
+ * Head mode on real encodings (bbt: 8 people × 5 photos): a short run lowers the loss, the ONNX file
+ * (pretrained ResNet + head) equals tfjs's head on the pretrained encoding, and the file plugs into
+ * Likeness through embedderFromFile. Scratch parity: the exported small CNN equals its tfjs model.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Likeness, largestFirst } from '../src/index.js';
+import { imageToTensor } from '../src/image/sample.js';
+import { l2normalize } from '../src/match/distance.js';
+import { embedderFromFile, NotALikenessModelError } from '../src/models/model-file.js';
+import { convertCached } from '../src/models/cache.js';
+import { FACEAPI_CONVERSIONS, faceApiModelDir } from '../src/models/faceapi/index.js';
+import { scratchOnnx } from '../src/train/export-onnx.js';
+import { Head, type HeadWeights } from '../src/train/head.js';
+import { greyHalf, KERNEL1, patches, ScratchNet } from '../src/train/scratch.js';
+import { saveModel, trainFromFolder } from '../src/train/train-folder.js';
+import { useCpuBackend } from '../src/train/trainer.js';
+import { dataPath, hasData, skipMessage } from './helpers/data.js';
+
+let dir: string;
+beforeAll(async () => {
+  await useCpuBackend();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-train-'));
+});
+
+const bbt = (who: string, n: number) => dataPath('bbt', 'images', who, `${who}${n}.png`);
+
+describe.skipIf(!hasData('bbt'))(`head training on bbt${hasData('bbt') ? '' : ` (${skipMessage('bbt')})`}`, () => {
+  it('lowers the loss, saves one ONNX model that equals tfjs head ∘ ResNet, and plugs into Likeness', async () => {
+    const r = await trainFromFolder({ dir: dataPath('bbt', 'images'), mode: 'head', mining: 'batch-all', alpha: 1, epochs: 4, patience: 10, people: 6, photos: 4, validationFraction: 0.25, seed: 3, learningRate: 3e-3, name: 'bbt-head' });
+    const h = r.result.history;
+    expect(h.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4]);
+    expect(h[0]!.loss).toBeGreaterThan(0);
+    expect(h.at(-1)!.loss).toBeLessThan(h[0]!.loss * 0.9);
+    expect(h.at(-1)!.active).toBeLessThan(h[0]!.active);
+    expect(r.people).toEqual({ train: 6, validation: 2, excluded: 0 });
+    expect(r.result.best.valAccuracy).toBeGreaterThanOrEqual(h[0]!.valAccuracy);
+    const file = path.join(dir, 'bbt-head.onnx');
+    await saveModel(file, r.bytes);
+
+    const spec = embedderFromFile(file);
+    expect(spec).toMatchObject({ name: 'bbt-head', version: r.metadata.version, outputSize: 128, metric: 'euclidean', input: { size: 150 }, alignment: { template: 'dlib68', padding: 0.25 } });
+    expect(spec.threshold.value).toBe(r.result.best.valThreshold);
+    expect(spec.threshold.logistic).toEqual(r.logistic);
+    expect(spec.threshold.calibration).toMatch(/validation people/);
+
+    // Parity: the composed graph's output = tfjs head(normalised ResNet output) on the same chips.
+    const trained = await Likeness.create({ embedder: spec });
+    const base = await Likeness.create();
+    const chips = (await base.align(bbt('sheldon', 1))).faces.map((f) => f.chip).concat((await base.align(bbt('penny', 2))).faces.map((f) => f.chip));
+    const baseRaw = (await base.embedder.raw(chips)).map(l2normalize);
+    const head = Head.fromWeights(r.result.bestWeights as HeadWeights);
+    const expected = head.apply(tf.tensor2d(baseRaw.flatMap((e) => Array.from(e)), [chips.length, 128])).arraySync();
+    const got = await trained.embedder.raw(chips);
+    let maxDiff = 0;
+    got.forEach((g, i) => g.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]![k]!)))));
+    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+
+    // The trained model verifies photos through the unchanged pipeline, with its own threshold and name.
+    const same = await trained.verify(bbt('sheldon', 1), bbt('sheldon', 3));
+    expect(same.model).toEqual({ name: 'bbt-head', version: r.metadata.version });
+    expect(same.threshold).toBe(spec.threshold.value);
+    expect(same.confidence).toBeGreaterThan(0);
+    const e = largestFirst((await trained.embed(bbt('penny', 1))).faces)[0]!.embedding;
+    expect(() => trained.verifyEncodings(trained.encoding(e), base.encoding(e))).toThrow(/different models/);
+  });
+});
+
+describe('model files', () => {
+  it('refuses files that are not likeness models with a typed error', async () => {
+    const junk = path.join(dir, 'junk.onnx');
+    await writeFile(junk, 'not a model');
+    expect(() => embedderFromFile(junk)).toThrow(NotALikenessModelError);
+    const plain = path.join(dir, 'plain.onnx');
+    await writeFile(plain, (await convertCached(FACEAPI_CONVERSIONS.recognition, faceApiModelDir())).bytes);
+    expect(() => embedderFromFile(plain)).toThrow(/no likeness.embedder/);
+    expect(() => embedderFromFile(path.join(dir, 'missing.onnx'))).toThrow(/cannot read model/);
+  });
+
+  it('the scratch CNN exported to ONNX equals the tfjs model on real chips', async () => {
+    const net = ScratchNet.create({ size: 64, seed: 5 });
+    const w = net.weights();
+    const meta = { format: 1 as const, name: 'scratch-parity', version: '1', size: 64, channelOrder: 'rgb' as const, layout: 'nchw' as const, mean: [127.5, 127.5, 127.5] as [number, number, number], std: [127.5, 127.5, 127.5] as [number, number, number], inputName: 'input', output: 'embedding', outputSize: 128, alignment: { template: 'dlib68' as const, padding: 0.25 }, metric: 'euclidean' as const, threshold: { value: 0.8, calibration: 'test' } };
+    const file = path.join(dir, 'scratch.onnx');
+    await saveModel(file, scratchOnnx(w, meta));
+    const L = await Likeness.create({ embedder: embedderFromFile(file) });
+    const { FACEAPI_DEMO } = await import('./helpers/data.js');
+    const chips = (await L.align(path.join(FACEAPI_DEMO, 'sample1.jpg'))).faces.map((f) => f.chip);
+    expect(chips.length).toBeGreaterThan(1);
+    expect(chips[0]!.width).toBe(64);
+    const got = await L.embedder.raw(chips);
+    const per = 16 * 16 * KERNEL1 * KERNEL1;
+    const x = new Float32Array(chips.length * per);
+    chips.forEach((c, i) => {
+      const t = new Float32Array(3 * 64 * 64);
+      imageToTensor(c, L.embedder.spec.input, t);
+      patches(greyHalf(t, 64), 32, false, x, i * per);
+    });
+    const expected = ScratchNet.fromWeights(w).apply(tf.tensor2d(x, [chips.length * 256, KERNEL1 * KERNEL1]), chips.length).arraySync();
+    let maxDiff = 0;
+    got.forEach((g, i) => g.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]![k]!)))));
+    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+  });
+});
