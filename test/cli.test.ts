@@ -1,25 +1,14 @@
 /** The CLI contract, run as a real process on the built package (npm test builds first). */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { dataPath, FACEAPI_DEMO, hasData, ROOT, skipMessage } from './helpers/data.js';
+import { dataPath, FACEAPI_DEMO, hasData, skipMessage } from './helpers/data.js';
+import { runCli } from './helpers/cli.js';
 
-const run = promisify(execFile);
-const BIN = path.join(ROOT, 'bin', 'likeness.js');
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 const S2 = path.join(FACEAPI_DEMO, 'sample2.jpg');
 const S3 = path.join(FACEAPI_DEMO, 'sample3.jpg');

@@ -1,26 +1,16 @@
 /** `likeness eval verify|identify` end to end on real photos, with the cache and the plots. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dataPath, hasData, ROOT, skipMessage } from './helpers/data.js';
+import { dataPath, hasData, skipMessage } from './helpers/data.js';
+import { runCli } from './helpers/cli.js';
 
-const run = promisify(execFile);
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'bin', 'likeness.js'), ...args], { cwd: ROOT, env, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args, { env });
 
 const ready = hasData('seed-assignment') && hasData('bbt');
 

@@ -1,25 +1,15 @@
 /** The seed exercise through the gallery CLI: enrol one photo each, identify, unknown, erase. */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openGallery } from '../src/gallery/open.js';
-import { dataPath, FACEAPI_DEMO, hasData, ROOT, skipMessage } from './helpers/data.js';
+import { dataPath, FACEAPI_DEMO, hasData, skipMessage } from './helpers/data.js';
+import { runCli } from './helpers/cli.js';
 
-const run = promisify(execFile);
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'bin', 'likeness.js'), ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 const PEOPLE = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'danielle', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
 const seed = (id: string, f: string) => dataPath('seed-assignment', 'images', id, f);

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LikenessOptions } from '../likeness.js';
 import { resnet128 } from '../models/registry.js';
+import { embedderFromFile } from '../models/model-file.js';
 import type { EmbedderSpec } from '../models/spec.js';
 import { evaluateIdentification } from '../eval/identify-eval.js';
 import { checkPlotFile, plotCmc, plotVerification } from '../eval/plots.js';
@@ -15,6 +16,8 @@ interface PipelineOpts {
   mirror?: boolean;
   jitter?: number;
   landmarkMirror?: boolean;
+  model?: string;
+  landmarkJitter?: number;
   alignMapping?: 'template' | 'dlib';
   alignPadding?: number;
   inputStd?: number;
@@ -33,8 +36,10 @@ function withPipeline(cmd: Command): Command {
   return cmd
     .option('--json', 'print one JSON object only')
     .option('--no-mirror', 'no mirror test-time augmentation of the encoder')
+    .option('--model <file.onnx>', 'evaluate a model trained by `likeness train` instead of the pretrained encoder')
     .addOption(new Option('--jitter <n>', 'also average n jittered chips per face (0–8)').argParser(number('--jitter', 0, true)))
     .option('--landmark-mirror', 'average landmarks predicted on the crop and its mirror')
+    .addOption(new Option('--landmark-jitter <n>', 'also average landmarks predicted on n shifted crops (0–8)').argParser(number('--landmark-jitter', 0, true)))
     .addOption(new Option('--align-mapping <m>', 'chip mapping: template (exact) or dlib (½ px shift)').choices(['template', 'dlib']))
     .addOption(new Option('--align-padding <p>', "alignment padding (dlib's 0.25 by default)").argParser(number('--align-padding', 0)))
     .addOption(new Option('--input-std <s>', 'encoder input divisor (face-api 255, dlib 256)').argParser(number('--input-std', 1)))
@@ -44,9 +49,9 @@ function withPipeline(cmd: Command): Command {
 }
 
 export function pipelineOptions(o: PipelineOpts): { engine: LikenessOptions; run: EncodeSetOptions } {
-  let embedder: EmbedderSpec | undefined;
+  let embedder: EmbedderSpec | undefined = o.model === undefined ? undefined : embedderFromFile(o.model);
   if (o.alignMapping !== undefined || o.alignPadding !== undefined || o.inputStd !== undefined) {
-    const base = resnet128();
+    const base = embedder ?? resnet128();
     embedder = {
       ...base,
       alignment: { ...base.alignment, ...(o.alignMapping ? { mapping: o.alignMapping } : {}), ...(o.alignPadding !== undefined ? { padding: o.alignPadding } : {}) },
@@ -57,7 +62,7 @@ export function pipelineOptions(o: PipelineOpts): { engine: LikenessOptions; run
     engine: {
       ...(embedder ? { embedder } : {}),
       embedding: { mirror: o.mirror ?? true, jitter: o.jitter ?? 0 },
-      landmarks: { mirror: o.landmarkMirror ?? false },
+      landmarks: { mirror: o.landmarkMirror ?? false, ...(o.landmarkJitter ? { jitter: o.landmarkJitter } : {}) },
       ...(o.minScore === undefined ? {} : { detection: { minScore: o.minScore } }),
     },
     run: { ...(o.workers === undefined ? {} : { workers: o.workers }), ...(o.cache === false ? { cache: false as const } : {}) },

@@ -1,8 +1,7 @@
 /** Command-line image arguments: files as given, folders expanded to the images inside them. */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff']);
+import { IMAGE_EXTENSIONS } from '../image/folders.js';
 
 /**
  * Expand folders (recursively, sorted) to the image files in them; anything else is passed through

@@ -3,15 +3,16 @@ import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import path from 'node:path';
 import { LikenessError } from '../errors.js';
 import { Gallery } from '../gallery/gallery.js';
 import { UnknownSubjectError } from '../gallery/errors.js';
 import { isPostgresLocation, openGallery, type OpenGalleryOptions } from '../gallery/open.js';
 import { Likeness } from '../likeness.js';
-import { expandInputs, IMAGE_EXTENSIONS } from './files.js';
+import { embedderFromFile } from '../models/model-file.js';
+import { readPeople } from '../image/folders.js';
+import { expandInputs } from './files.js';
 import { boxJson, boxText, UsageFailure } from './output.js';
 
 export const DEFAULT_DB = (): string => process.env.LIKENESS_DB ?? 'likeness.sqlite';
@@ -24,24 +25,14 @@ const positiveInt = (name: string) => (v: string): number => {
   return n;
 };
 
-async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>, storeOptions: OpenGalleryOptions = {}): Promise<T> {
-  const likeness = await Likeness.create();
+async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>, storeOptions: OpenGalleryOptions = {}, model?: string): Promise<T> {
+  const likeness = await Likeness.create(model === undefined ? {} : { embedder: embedderFromFile(model) });
   const g = await Gallery.open(db ?? DEFAULT_DB(), likeness, storeOptions);
   try {
     return await fn(g);
   } finally {
     await g.close();
   }
-}
-
-/** `<dir>/<name>/<photos>` → [name, photo paths][] (sorted). */
-async function peopleIn(dir: string): Promise<[string, string[]][]> {
-  const out: [string, string[]][] = [];
-  for (const e of (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const files = (await readdir(path.join(dir, e.name))).filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
-    if (files.length) out.push([e.name, files.map((f) => path.join(dir, e.name, f))]);
-  }
-  return out;
 }
 
 export function galleryCommands(program: Command): void {
@@ -53,8 +44,9 @@ export function galleryCommands(program: Command): void {
     .option('--name <name>', 'the person to enrol')
     .option('--from <dir>', 'bulk: a folder of <name>/<photos>; resumable, skips bad photos with a report')
     .option('--thumbnails', 'keep a small aligned thumbnail per face (off by default: privacy)')
+    .option('--model <file.onnx>', 'encode with a model trained by `likeness train` (a gallery keeps one model)')
     .option('--json', 'print JSON only')
-    .action(async (images: string[], o: { db?: string; name?: string; from?: string; thumbnails?: boolean; json?: boolean }) => {
+    .action(async (images: string[], o: { db?: string; name?: string; from?: string; thumbnails?: boolean; model?: string; json?: boolean }) => {
       if (!o.from && (!o.name || images.length === 0)) throw new UsageFailure('give --name NAME with at least one photo, or --from DIR');
       if (o.from && (o.name || images.length > 0)) throw new UsageFailure('--from cannot be combined with --name or photos');
       await withGallery(o.db, async (g) => {
@@ -64,7 +56,7 @@ export function galleryCommands(program: Command): void {
           else process.stdout.write(`enrolled ${r.subject.name} (${r.subject.id}) with ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
           return;
         }
-        const people = await peopleIn(o.from);
+        const people = (await readPeople(o.from)).map((p): [string, string[]] => [p.name, p.files]);
         const total = people.reduce((n, [, f]) => n + f.length, 0);
         const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'enrolling [{bar}] {value}/{total} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
         bar?.start(total, 0);
@@ -94,7 +86,7 @@ export function galleryCommands(program: Command): void {
           process.stdout.write(`enrolled ${report.enrolled} photos of ${people.length} people (${report.alreadyEnrolled} already enrolled, ${report.skipped.length} skipped)\n`);
           for (const s of report.skipped) process.stdout.write(`  skipped ${s.reason}\n`);
         }
-      });
+      }, {}, o.model);
     });
 
   program
@@ -114,8 +106,9 @@ export function galleryCommands(program: Command): void {
         .choices(['exact', 'hnsw'])
         .default('exact'),
     )
+    .option('--model <file.onnx>', 'encode with a model trained by `likeness train` (the one the gallery was enrolled with)')
     .option('--json', 'print JSON only')
-    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; index: 'exact' | 'hnsw'; json?: boolean }) => {
+    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; index: 'exact' | 'hnsw'; model?: string; json?: boolean }) => {
       const files = await expandInputs(args);
       if (o.index === 'hnsw' && isPostgresLocation(o.db ?? DEFAULT_DB())) throw new UsageFailure('--index hnsw is for SQLite galleries: a PostgreSQL gallery already searches with pgvector\'s HNSW index');
       await withGallery(o.db, async (g) => {
@@ -145,7 +138,7 @@ export function galleryCommands(program: Command): void {
         }
         if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
         if (failed > 0) process.exitCode = 1;
-      }, o.index === 'hnsw' ? { hnsw: {} } : {});
+      }, o.index === 'hnsw' ? { hnsw: {} } : {}, o.model);
     });
 
   const subjects = program.command('subjects').description('the enrolled people');
@@ -247,8 +240,9 @@ export function galleryCommands(program: Command): void {
     .description("re-encode every face with the current model, from the original photos (matched by content hash)")
     .addOption(dbOption())
     .requiredOption('--from <dir>', 'folder (searched recursively) holding the enrolled photos')
-    .action(async (o: { db?: string; from: string }) => {
-      const likeness = await Likeness.create();
+    .option('--model <file.onnx>', 'the model to re-encode with: one trained by `likeness train` (default: the pretrained encoder)')
+    .action(async (o: { db?: string; from: string; model?: string }) => {
+      const likeness = await Likeness.create(o.model === undefined ? {} : { embedder: embedderFromFile(o.model) });
       const store = await openGallery(o.db ?? DEFAULT_DB());
       try {
         const byHash = new Map<string, string>();

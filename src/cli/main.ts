@@ -13,7 +13,11 @@ import { WorkerPool } from '../parallel/pool.js';
 import { runSeedDemo } from './demo.js';
 import { expandInputs } from './files.js';
 import { evalCommand } from './eval.js';
+import { trainCommand } from './train.js';
+import { embedderFromFile } from '../models/model-file.js';
 import { galleryCommands } from './gallery.js';
+import { keysCommands } from './keys.js';
+import { serveCommand } from './serve.js';
 import { boxJson, boxText, faceJson, plural, UsageFailure } from './output.js';
 
 export const EXIT_OK = 0;
@@ -39,10 +43,12 @@ interface CommonOpts {
   threads?: number;
   maxPixels?: number;
   mirror?: boolean;
+  model?: string;
 }
 
 function engineOptions(o: CommonOpts): LikenessOptions {
   return {
+    ...(o.model === undefined ? {} : { embedder: embedderFromFile(o.model) }),
     ...(o.threads === undefined ? {} : { intraOpThreads: o.threads }),
     ...(o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels * 1e6 }),
     detection: { ...(o.minScore === undefined ? {} : { minScore: o.minScore }), ...(o.minFace === undefined ? {} : { minFaceSize: o.minFace }) },
@@ -55,7 +61,8 @@ function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
     .addOption(new Option('--min-score <s>', 'minimum detection score, 0..1').argParser(num('--min-score', 0, 1)))
     .addOption(new Option('--min-face <px>', 'also find faces down to this width in large photos (scans tiles: slower)').argParser(num('--min-face', 0)))
     .addOption(new Option('--max-pixels <mp>', 'refuse images larger than this many megapixels').argParser(num('--max-pixels', 0.001)).default(undefined, '40'))
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads per process').argParser(num('--threads', 1, 64, true)));
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads per process').argParser(num('--threads', 1, 64, true)))
+    .option('--model <file.onnx>', 'use a model trained by `likeness train` instead of the pretrained encoder');
   if (opts.mirror) cmd.option('--no-mirror', 'do not average with the mirrored face (faster, slightly less accurate)');
   return cmd;
 }
@@ -193,7 +200,10 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(evalCommand());
+  program.addCommand(trainCommand());
   galleryCommands(program);
+  serveCommand(program);
+  keysCommands(program);
 
   return program;
 }

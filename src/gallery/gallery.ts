@@ -10,7 +10,7 @@ import type { ImageInput, Likeness } from '../likeness.js';
 import { decideMatch, rankSubjects, toCandidate, type Candidate } from '../match/identify.js';
 import { calibratedIdentifyThreshold } from '../models/registry.js';
 import type { Box, RgbImage } from '../types.js';
-import { openGallery } from './open.js';
+import { openGallery, type OpenGalleryOptions } from './open.js';
 import type { GalleryStore } from './store.js';
 import type { NewFace, StoredFace, Subject } from './types.js';
 import { UnknownSubjectError } from './errors.js';
@@ -135,13 +135,21 @@ export class Gallery {
 
   /** Every face of the photo, with its candidates and the open-set decision. */
   async identify(image: ImageInput, options: IdentifyOptions = {}): Promise<IdentifyResult> {
+    const a = await this.likeness.embed(image, typeof image === 'string' ? { source: image } : {});
+    return { source: a.source, ...(await this.identifyEncodings(a.faces, options)) };
+  }
+
+  /**
+   * The open-set decision for faces already encoded (by this gallery's model, e.g. in a worker
+   * pool): every face with its candidates and its match or null.
+   */
+  async identifyEncodings(encoded: readonly { box: Box; score: number; embedding: Float32Array }[], options: IdentifyOptions = {}): Promise<{ threshold: number; faces: IdentifiedFace[] }> {
     const top = options.top ?? 5;
     const threshold = options.threshold ?? this.threshold;
-    const a = await this.likeness.embed(image, typeof image === 'string' ? { source: image } : {});
     const names = new Map<string, string>();
     const logistic = this.likeness.embedder.spec.threshold.logistic;
     const faces: IdentifiedFace[] = [];
-    for (const f of a.faces) {
+    for (const f of encoded) {
       // Several faces per subject: ask for more faces than subjects wanted, then keep each subject's nearest.
       const hits = await this.store.search(f.embedding, Math.max(50, top * 10));
       const ranked = (options.combine ?? 'mean') === 'mean' ? await this.rankByMean(f.embedding, hits, top) : rankSubjects(hits, top);
@@ -152,7 +160,7 @@ export class Gallery {
       }
       faces.push({ box: f.box, score: f.score, candidates, match: decideMatch(candidates, threshold) });
     }
-    return { source: a.source, threshold, faces };
+    return { threshold, faces };
   }
 
   /**

@@ -95,21 +95,45 @@ export class WorkerPool {
     if (this.pending.size === 0) for (const w of this.workers) w.unref();
   }
 
-  private submit<T>(op: Job['op'], input: string | Uint8Array, source?: string): Promise<T> {
+  private submit<T>(op: Job['op'], input: string | Uint8Array, source?: string, signal?: AbortSignal): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<T>((resolve, reject) => {
       const job: Job = source === undefined ? { id: this.nextId++, op, input } : { id: this.nextId++, op, input, source };
-      this.queue.push({ job, p: { resolve: resolve as (v: unknown) => void, reject } });
+      const entry = { job, p: { resolve: resolve as (v: unknown) => void, reject } };
+      this.queue.push(entry);
+      // An aborted job still waiting is taken out of the queue; one already running runs to its end.
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.queue.indexOf(entry);
+          if (i >= 0) {
+            this.queue.splice(i, 1);
+            reject(signal.reason as Error);
+          }
+        },
+        { once: true },
+      );
       this.pump();
     });
   }
 
-  embed(input: string | Uint8Array, source?: string): Promise<Analysis<EncodedFace>> {
-    return this.submit('embed', input, source);
+  /** Jobs waiting for a free worker. */
+  get queueDepth(): number {
+    return this.queue.length;
   }
 
-  detect(input: string | Uint8Array, source?: string): Promise<Analysis<Face>> {
-    return this.submit('detect', input, source);
+  /** Jobs running on a worker. */
+  get running(): number {
+    return this.pending.size;
+  }
+
+  embed(input: string | Uint8Array, source?: string, options: { signal?: AbortSignal } = {}): Promise<Analysis<EncodedFace>> {
+    return this.submit('embed', input, source, options.signal);
+  }
+
+  detect(input: string | Uint8Array, source?: string, options: { signal?: AbortSignal } = {}): Promise<Analysis<Face>> {
+    return this.submit('detect', input, source, options.signal);
   }
 
   /** Stop taking jobs and hand the threads back to the reserve once in-flight jobs are done. */

@@ -3,38 +3,11 @@
  * into training and validation people, deterministically from a seed; validation pairs for
  * verification accuracy.
  */
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
-import { IMAGE_EXTENSIONS } from '../cli/files.js';
-import { InvalidOptionError, LikenessError } from '../errors.js';
+import { readPeople, type Person } from '../image/folders.js';
+import { InvalidOptionError } from '../errors.js';
 import { seededRng, shuffled, type Rng } from './random.js';
 
-export interface Person {
-  name: string;
-  files: string[];
-}
-
-/** `<dir>/<identity>/<photos>`, people and photos sorted by name. */
-export async function readPeople(dir: string): Promise<Person[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    throw new LikenessError('E_LIST_READ', `${dir}: cannot read folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const people: Person[] = [];
-  for (const e of entries.filter((d) => d.isDirectory() || d.isSymbolicLink()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    let files: string[];
-    try {
-      files = (await readdir(path.join(dir, e.name))).filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
-    } catch {
-      continue; // a plain file or broken link
-    }
-    if (files.length > 0) people.push({ name: e.name, files: files.map((f) => path.join(dir, e.name, f)) });
-  }
-  if (people.length === 0) throw new InvalidOptionError(`${dir}: no <identity>/<photos> folders with images`);
-  return people;
-}
+export { readPeople, type Person };
 
 export interface IdentitySplit {
   train: Person[];

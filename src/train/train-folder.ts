@@ -15,7 +15,7 @@ import type { EmbedderFileMetadata } from '../models/model-file.js';
 import { resnet128 } from '../models/registry.js';
 import { modelBytes } from '../models/session.js';
 import type { TensorLayout } from '../image/sample.js';
-import { alignedChips, frozenEncodings, type Sample } from './dataset.js';
+import { alignedChips, frozenEncodings } from './dataset.js';
 import { headOnnx, scratchOnnx } from './export-onnx.js';
 import { Head, type HeadKind, type HeadWeights } from './head.js';
 import type { MiningStrategy } from './mining.js';

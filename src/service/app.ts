@@ -1,0 +1,162 @@
+/**
+ * The HTTP service: buildApp(config) → a Fastify instance (not yet listening) with every route,
+ * schema, limit and hook. `likeness serve` listens on it; tests use `app.listen({ port: 0 })`.
+ *
+ * Request path: onRequest (count in flight; authenticate against the route's role) → rate limit
+ * (per key) → body (JSON with base64 images, or multipart streams read by the handler within the
+ * upload limits) → handler (images to the worker pool, matching on the main thread) → onResponse
+ * (metrics; one log line: method, url, status, time; never bodies, encodings or keys).
+ */
+import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Gallery } from '../gallery/gallery.js';
+import { Likeness } from '../likeness.js';
+import { embedderFromFile } from '../models/model-file.js';
+import { authenticate } from './auth.js';
+import { PACKAGE_ROOT, type ServiceConfig } from './config.js';
+import type { ServiceContext } from './context.js';
+import { notFound, toAnswer } from './errors.js';
+import { Inference } from './inference.js';
+import { KeyStore } from './keys.js';
+import { jsonBodyLimit, multipartLimits, registerRateLimit } from './limits.js';
+import { ServiceMetrics } from './metrics.js';
+import { recognitionRoutes } from './routes/recognition.js';
+import { subjectRoutes } from './routes/subjects.js';
+import { systemRoutes } from './routes/system.js';
+
+export interface AppOptions {
+  /** Where the log goes (default stdout); tests capture it. */
+  logStream?: NodeJS.WritableStream;
+  /** Wait for every worker to load its models before returning (default false: /ready tells). */
+  waitReady?: boolean;
+}
+
+const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export async function buildApp(config: ServiceConfig, options: AppOptions = {}): Promise<FastifyInstance> {
+  const embedder = config.model === undefined ? undefined : embedderFromFile(config.model);
+  const likeness = await Likeness.create({ maxPixels: config.maxPixels, ...(embedder ? { embedder } : {}) });
+  const gallery = await Gallery.open(config.db, likeness);
+  const keys = KeyStore.open(config.keys);
+  const inference = new Inference({ workers: config.workers, queue: config.queue, maxPixels: config.maxPixels, maxFaces: config.maxFaces, ...(embedder ? { embedder } : {}) });
+  const warm = inference.warmUp();
+  warm.catch(() => undefined);
+  const metrics = new ServiceMetrics({
+    queueDepth: () => inference.queueDepth,
+    running: () => inference.running,
+    gallery: async () => gallery.store.stats(),
+  });
+  const ctx: ServiceContext = { config, likeness, gallery, inference, keys, metrics };
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
+      // Never the request or its headers (the key), never a body.
+      serializers: { req: () => ({}), res: () => ({}) },
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: jsonBodyLimit(config),
+    requestTimeout: config.timeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { formats: { binary: true } } },
+  });
+  app.decorate('service', ctx);
+
+  // Requests in flight, so a shutdown closes the store only after the last one is answered.
+  let inFlight = 0;
+  app.addHook('onRequest', async (_request, reply) => {
+    inFlight++;
+    let counted = true;
+    const done = (): void => {
+      if (counted) inFlight--;
+      counted = false;
+    };
+    // The response's end, not the request's: a request whose body was refused unread (413) may
+    // keep its socket, and so its 'close', until the client goes.
+    reply.raw.once('finish', done);
+    reply.raw.once('close', done);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+  // Closing: answers still being worked on end their connection, so the server can close as soon as
+  // the last one is sent (otherwise a keep-alive connection would hold it up to its 72 s timeout).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    app.server.closeIdleConnections();
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onClose', async () => {
+    const until = Date.now() + config.shutdownTimeoutMs;
+    while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await inference.close();
+    await gallery.close();
+    keys.close();
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const a = toAnswer(err);
+    if (a.code === 'E_INTERNAL') request.log.error({ error: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } }, 'internal error');
+    if (a.code === 'E_BUSY' || a.code === 'E_TIMEOUT') metrics.rejected.inc({ reason: a.code === 'E_BUSY' ? 'busy' : 'timeout' });
+    return reply.status(a.status).headers(a.headers).send({ error: { code: a.code, message: a.message } });
+  });
+  app.setNotFoundHandler(() => {
+    throw notFound('no such route');
+  });
+
+  await registerRateLimit(app, config);
+  await app.register(multipart, { limits: multipartLimits(config), throwFileSizeLimit: true });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'likeness',
+        version: VERSION,
+        description:
+          'Face verification and recognition. Send `Authorization: Bearer <key>` (keys: `likeness keys create --role admin|recognize`). ' +
+          'Images come as multipart/form-data files or base64 in JSON. Errors are `{ "error": { "code", "message" } }`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (lk_…)' } } },
+      tags: [
+        { name: 'recognition', description: 'Detect, embed, verify, identify (recognize or admin key)' },
+        { name: 'subjects', description: 'The gallery: reading needs a recognize key, changes an admin key' },
+        { name: 'session', description: 'The key in use' },
+        { name: 'system', description: 'Health, readiness, metrics (no key)' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', authenticate(keys));
+  systemRoutes(app, ctx);
+  recognitionRoutes(app, ctx);
+  subjectRoutes(app, ctx);
+
+  if (existsSync(path.join(config.webDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: config.webDir, prefix: '/', decorateReply: false });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send('<!doctype html><title>likeness</title><h1>likeness</h1><p>The web page is not built (<code>web/dist</code>). The API: <a href="/docs">/docs</a>, <a href="/openapi.json">/openapi.json</a>.</p>'),
+    );
+  }
+
+  await app.ready();
+  if (options.waitReady) await warm;
+  return app;
+}

@@ -1,0 +1,136 @@
+/**
+ * Inference off the event loop: a WorkerPool (one onnxruntime session set per thread) behind an
+ * admission gate. A request's images are admitted together or not at all: when the images running
+ * and waiting would exceed `workers + queue`, the request gets 503 E_BUSY with a Retry-After estimate
+ * at once, instead of waiting without bound. Each image holds its slot until its job has really
+ * finished on a worker (a timed-out request's running job still occupies one), so the bound holds.
+ * A request past its deadline gets 503 E_TIMEOUT; its images still waiting are taken out of the queue.
+ */
+import { encodePng } from '../image/index.js';
+import type { Analysis, EncodedFace, Face } from '../likeness.js';
+import type { EmbedderSpec } from '../models/spec.js';
+import { WorkerPool } from '../parallel/pool.js';
+import { HttpError } from './errors.js';
+import { LikenessError } from '../errors.js';
+
+export interface ImageJob {
+  bytes: Uint8Array;
+  /** The field the image came in (error messages name it). */
+  source: string;
+}
+
+export interface InferenceOptions {
+  workers: number;
+  queue: number;
+  maxPixels: number;
+  maxFaces: number;
+  /** The encoder (default: the pretrained one), e.g. a model trained by `likeness train`. */
+  embedder?: EmbedderSpec;
+}
+
+/** More faces in one image than the service accepts. */
+export class TooManyFacesError extends LikenessError {
+  constructor(source: string, max: number) {
+    super('E_TOO_MANY_FACES', `${source}: more than ${max} faces detected (the limit per image)`);
+  }
+}
+
+export class Inference {
+  readonly pool: WorkerPool;
+  /** Images admitted whose job has not finished. */
+  private admitted = 0;
+  /** Mean job time (ms), exponentially weighted: the Retry-After estimate. */
+  private meanMs = 200;
+  private warm: Promise<void> | undefined;
+  ready = false;
+
+  constructor(private readonly options: InferenceOptions) {
+    // One more face than allowed is enough to know the image has too many, and bounds the work.
+    this.pool = new WorkerPool(options.workers, {
+      maxPixels: options.maxPixels,
+      detection: { maxFaces: options.maxFaces + 1 },
+      ...(options.embedder ? { embedder: options.embedder } : {}),
+    });
+  }
+
+  get capacity(): number {
+    return this.options.workers + this.options.queue;
+  }
+
+  /** Images waiting for a worker. */
+  get queueDepth(): number {
+    return this.pool.queueDepth;
+  }
+
+  /** Images on a worker. */
+  get running(): number {
+    return this.pool.running;
+  }
+
+  /** Loads the models in every worker (one small job each); `ready` once done. */
+  warmUp(): Promise<void> {
+    this.warm ??= (async () => {
+      const blank = new Uint8Array(await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) }));
+      await Promise.all(Array.from({ length: this.options.workers }, () => this.pool.detect(blank, 'warm-up')));
+      this.ready = true;
+    })();
+    return this.warm;
+  }
+
+  private retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(((this.admitted / this.options.workers) * this.meanMs) / 1000));
+  }
+
+  detect(images: readonly ImageJob[], signal: AbortSignal): Promise<Analysis<Face>[]> {
+    return this.run('detect', images, signal) as Promise<Analysis<Face>[]>;
+  }
+
+  embed(images: readonly ImageJob[], signal: AbortSignal): Promise<Analysis<EncodedFace>[]> {
+    return this.run('embed', images, signal) as Promise<Analysis<EncodedFace>[]>;
+  }
+
+  private async run(op: 'detect' | 'embed', images: readonly ImageJob[], signal: AbortSignal): Promise<Analysis<Face | EncodedFace>[]> {
+    if (images.length === 0) return [];
+    if (this.admitted + images.length > this.capacity) {
+      const s = this.retryAfterSeconds();
+      throw new HttpError(503, 'E_BUSY', `the service is busy (${this.admitted} images in work); retry in ${s} s`, { 'retry-after': String(s) });
+    }
+    this.admitted += images.length;
+    const jobs = images.map((img) => {
+      const t0 = performance.now();
+      const p = op === 'embed' ? this.pool.embed(img.bytes, img.source, { signal }) : this.pool.detect(img.bytes, img.source, { signal });
+      const settled = p.then(
+        () => {
+          this.meanMs = 0.9 * this.meanMs + 0.1 * (performance.now() - t0);
+        },
+        () => undefined,
+      );
+      void settled.finally(() => {
+        this.admitted--;
+      });
+      return p as Promise<Analysis<Face | EncodedFace>>;
+    });
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new HttpError(503, 'E_TIMEOUT', 'the request took longer than the time limit', { 'retry-after': String(this.retryAfterSeconds()) }));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const out = await Promise.race([Promise.all(jobs), aborted]);
+      for (const a of out) if (a.faces.length > this.options.maxFaces) throw new TooManyFacesError(a.source, this.options.maxFaces);
+      return out;
+    } catch (e) {
+      if (signal.aborted && !(e instanceof HttpError)) throw new HttpError(503, 'E_TIMEOUT', 'the request took longer than the time limit', { 'retry-after': String(this.retryAfterSeconds()) });
+      throw e;
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+      aborted.catch(() => undefined);
+    }
+  }
+
+  /** Waits for the jobs in flight, then hands the threads back (they are never terminated). */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

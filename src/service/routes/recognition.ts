@@ -1,0 +1,138 @@
+/** POST /v1/detect, /v1/embed, /v1/verify, /v1/identify and GET /v1/session. */
+import type { FastifyInstance } from 'fastify';
+import { boxJson, faceJson } from '../../cli/output.js';
+import { EncodingMismatchError, NoFaceError } from '../../errors.js';
+import { largestFirst, type Analysis, type EncodedFace } from '../../likeness.js';
+import { decide } from '../../match/verify.js';
+import type { Box } from '../../types.js';
+import type { ServiceContext } from '../context.js';
+import { badRequest, HttpError, notFound } from '../errors.js';
+import { deadline } from '../limits.js';
+import { detectResult, embedResult, errors, identifyBody, identifyResult, imageBody, sessionResult, verifyBody, verifyResult } from '../schemas.js';
+import { numberField, oneImage, readInputs, stringField } from './inputs.js';
+
+const security = [{ bearerAuth: [] }];
+
+/** The largest face of an analysis (as `likeness verify`), NoFaceError when there is none. */
+function largest(a: Analysis<EncodedFace>): EncodedFace {
+  const f = largestFirst(a.faces)[0];
+  if (!f) throw new NoFaceError(a.source);
+  return f;
+}
+
+/** The mean of a subject's encodings, re-normalised (the gallery scores subjects the same way). */
+async function subjectEncoding(ctx: ServiceContext, id: string): Promise<Float32Array> {
+  const s = await ctx.gallery.store.getSubject(id);
+  if (!s) throw notFound(`no subject with id ${JSON.stringify(id)}`);
+  const faces = await ctx.gallery.store.listFaces(id, { withEmbeddings: true });
+  if (faces.length === 0) throw new HttpError(422, 'E_SUBJECT_EMPTY', `subject ${id} has no enrolled face to compare with`);
+  const m = new Float32Array(faces[0]!.embedding.length);
+  for (const f of faces) for (let k = 0; k < m.length; k++) m[k]! += f.embedding[k]!;
+  const n = Math.hypot(...m);
+  return m.map((v) => v / n);
+}
+
+function encodingOf(v: unknown, name: string, dims: number): Float32Array {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw badRequest(`${name} must be an array of numbers`);
+  if (v.length !== dims) throw new EncodingMismatchError(`${name} has ${v.length} dimensions; the model's encodings have ${dims}`);
+  return Float32Array.from(v as number[]);
+}
+
+export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const c = ctx.config;
+
+  app.get('/v1/session', {
+    config: { role: 'recognize' },
+    schema: { tags: ['session'], summary: 'The role of the key sent (the web page checks a key with it)', security, response: { 200: sessionResult, ...errors } },
+  }, async (request) => ({ role: request.apiKey!.role, keyId: request.apiKey!.id }));
+
+  app.post('/v1/detect', {
+    config: { role: 'recognize' },
+    schema: { tags: ['recognition'], summary: 'Every face of an image: box, score, 68 landmarks, 5 points (as `likeness detect --json`)', security, body: imageBody, response: { 200: detectResult, ...errors } },
+  }, async (request, reply) => {
+    const inputs = await readInputs(request, c, ['image'], { image: 'image' });
+    const [a] = await ctx.inference.detect([{ bytes: oneImage(inputs, 'image'), source: 'image' }], deadline(reply, c));
+    ctx.metrics.faces.inc({ operation: 'detect' }, a!.faces.length);
+    return { width: a!.width, height: a!.height, faces: a!.faces.map(faceJson) };
+  });
+
+  app.post('/v1/embed', {
+    config: { role: 'recognize' },
+    schema: { tags: ['recognition'], summary: 'Every face of an image with its encoding (as `likeness embed --json`)', security, body: imageBody, response: { 200: embedResult, ...errors } },
+  }, async (request, reply) => {
+    const inputs = await readInputs(request, c, ['image'], { image: 'image' });
+    const [a] = await ctx.inference.embed([{ bytes: oneImage(inputs, 'image'), source: 'image' }], deadline(reply, c));
+    ctx.metrics.faces.inc({ operation: 'embed' }, a!.faces.length);
+    return { width: a!.width, height: a!.height, faces: a!.faces.map((f) => ({ ...faceJson(f), embedding: Array.from(f.embedding) })) };
+  });
+
+  app.post('/v1/verify', {
+    config: { role: 'recognize' },
+    schema: {
+      tags: ['recognition'],
+      summary: 'Are these the same person? Two images (image1, image2), an image and an enrolled subject (image, subject), or two encodings (encoding1, encoding2)',
+      description: "Each image's largest face is compared. The threshold is the model's calibrated 1:1 threshold unless `threshold` is given.",
+      security,
+      body: verifyBody,
+      response: { 200: verifyResult, ...errors },
+    },
+  }, async (request, reply) => {
+    const t0 = performance.now();
+    const inputs = await readInputs(request, c, ['image1', 'image2', 'image'], { image1: 'image1', image2: 'image2', image: 'image' });
+    const threshold = numberField(inputs, 'threshold', 0, 4) ?? c.verifyThreshold ?? ctx.likeness.threshold;
+    const spec = ctx.likeness.embedder.spec;
+    const dims = spec.outputSize;
+    const subject = stringField(inputs, 'subject');
+    let a: Float32Array;
+    let b: Float32Array;
+    let faces: [{ box: Box } | null, { box: Box } | null] = [null, null];
+    let images: [{ width: number; height: number } | null, { width: number; height: number } | null] = [null, null];
+    if (inputs.fields.encoding1 !== undefined || inputs.fields.encoding2 !== undefined) {
+      if (inputs.images.size > 0 || subject !== undefined) throw badRequest('send two images, an image and a subject, or two encodings: not a mix');
+      a = encodingOf(inputs.fields.encoding1, 'encoding1', dims);
+      b = encodingOf(inputs.fields.encoding2, 'encoding2', dims);
+    } else if (subject !== undefined) {
+      if (inputs.images.has('image1') || inputs.images.has('image2')) throw badRequest('with subject, send the photo in the field "image"');
+      const image = oneImage(inputs, 'image');
+      b = await subjectEncoding(ctx, subject);
+      const [an] = await ctx.inference.embed([{ bytes: image, source: 'image' }], deadline(reply, c));
+      ctx.metrics.faces.inc({ operation: 'verify' }, an!.faces.length);
+      const f = largest(an!);
+      a = f.embedding;
+      faces = [{ box: boxJson(f.box) }, null];
+      images = [{ width: an!.width, height: an!.height }, null];
+    } else {
+      if (inputs.images.has('image')) throw badRequest('send image1 and image2 (or image with subject)');
+      const jobs = [{ bytes: oneImage(inputs, 'image1'), source: 'image1' }, { bytes: oneImage(inputs, 'image2'), source: 'image2' }];
+      const [x, y] = await ctx.inference.embed(jobs, deadline(reply, c));
+      ctx.metrics.faces.inc({ operation: 'verify' }, x!.faces.length + y!.faces.length);
+      const fa = largest(x!);
+      const fb = largest(y!);
+      a = fa.embedding;
+      b = fb.embedding;
+      faces = [{ box: boxJson(fa.box) }, { box: boxJson(fb.box) }];
+      images = [{ width: x!.width, height: x!.height }, { width: y!.width, height: y!.height }];
+    }
+    const d = decide(a, b, threshold, spec.metric, spec.threshold.logistic);
+    return { ...d, model: ctx.likeness.model, faces, images, timeMs: Math.round(performance.now() - t0) };
+  });
+
+  app.post('/v1/identify', {
+    config: { role: 'recognize' },
+    schema: {
+      tags: ['recognition'],
+      summary: 'Who is in this photo? Every face with its nearest enrolled subjects and the open-set decision (match, or null: unknown)',
+      security,
+      body: identifyBody,
+      response: { 200: identifyResult, ...errors },
+    },
+  }, async (request, reply) => {
+    const inputs = await readInputs(request, c, ['image'], { image: 'image' });
+    const top = numberField(inputs, 'top', 1, 100, true) ?? 5;
+    const threshold = numberField(inputs, 'threshold', 0, 4) ?? c.identifyThreshold;
+    const [a] = await ctx.inference.embed([{ bytes: oneImage(inputs, 'image'), source: 'image' }], deadline(reply, c));
+    ctx.metrics.faces.inc({ operation: 'identify' }, a!.faces.length);
+    const r = await ctx.gallery.identifyEncodings(a!.faces, { top, ...(threshold === undefined ? {} : { threshold }) });
+    return { width: a!.width, height: a!.height, threshold: r.threshold, faces: r.faces.map((f) => ({ box: boxJson(f.box), score: f.score, match: f.match, candidates: f.candidates })) };
+  });
+}
