@@ -29,6 +29,8 @@ TRIXIE_LIST=/etc/apt/sources.list.d/likeness-trixie-src.sources
 
 log() { echo "[postgres] $*" >&2; }
 die() { echo "[postgres] cannot start the test server: $*" >&2; exit 1; }
+# apt runs one at a time across the project's scripts (the Chromium script too), waiting for dpkg's lock.
+apt_locked() { flock -w 900 /tmp/likeness-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # One run at a time (several test processes may call this at once).
@@ -51,8 +53,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get on this machine"
   log "installing ${missing[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
+  apt_locked update -qq >&2 || die "apt-get update failed"
+  apt_locked install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 fi
 [ -x "$BIN/postgres" ] || die "$BIN/postgres is absent after installation"
 have_pgxs || die "PGXS or the server headers of PostgreSQL $PG_MAJOR are absent after installation"
@@ -81,8 +83,8 @@ Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-  apt-get update -qq >&2 || die "apt-get update with the trixie deb-src list failed"
-  (cd "$build" && apt-get source -qq pgvector/trixie >&2) || die "apt-get source pgvector/trixie failed"
+  apt_locked update -qq >&2 || die "apt-get update with the trixie deb-src list failed"
+  (cd "$build" && apt_locked source -qq pgvector/trixie >&2) || die "apt-get source pgvector/trixie failed"
   rm -f "$TRIXIE_LIST"
   src="$(find "$build" -mindepth 1 -maxdepth 1 -type d -name 'pgvector-*' | head -1)"
   [ -n "$src" ] || die "no pgvector source tree after apt-get source"

@@ -1,0 +1,196 @@
+/**
+ * The likeness HTTP API, as the page uses it: same origin, relative /v1/… URLs, a bearer key.
+ * Every non-2xx answer becomes an ApiError carrying the service's `error.code` and its human
+ * `error.message` (shown to the user as is).
+ */
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export type Role = 'admin' | 'recognize';
+
+export interface Session {
+  role: Role;
+}
+
+export interface VerifyResult {
+  verified: boolean;
+  distance: number;
+  threshold: number;
+  similarity: number;
+  confidence?: number;
+  metric: string;
+  /** null for a side that was not a photo (the API can also compare with a subject or encodings). */
+  faces: ({ box: Box } | null)[];
+  images: (Size | null)[];
+  timeMs: number;
+}
+
+export interface Match {
+  subject: string;
+  name: string;
+  distance: number;
+  similarity: number;
+}
+
+export interface IdentifiedFace {
+  box: Box;
+  score: number;
+  match: Match | null;
+  candidates: Match[];
+}
+
+export interface IdentifyResult extends Size {
+  threshold: number;
+  faces: IdentifiedFace[];
+}
+
+export interface Subject {
+  id: string;
+  name: string;
+  metadata?: unknown;
+  faceCount: number;
+  createdAt: string;
+}
+
+export interface EnrolledFace {
+  id: string;
+  score: number;
+  box: Box;
+}
+
+/** A failed call: HTTP status (0 when the service could not be reached), code, human message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const FALLBACK: Record<number, string> = {
+  400: 'The request was not understood.',
+  401: 'This API key is not valid.',
+  403: 'This API key is not allowed to do that.',
+  404: 'Not found.',
+  413: 'The photo is too large.',
+  415: 'This kind of file is not supported.',
+  422: 'The photo could not be used.',
+  429: 'Too many requests: wait a moment and try again.',
+  503: 'The service is busy: try again in a moment.',
+};
+
+async function toError(res: Response): Promise<ApiError> {
+  let code = `HTTP_${res.status}`;
+  let message = FALLBACK[res.status] ?? `The service answered ${res.status} ${res.statusText}.`;
+  try {
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string' && body.error.message.trim()) message = body.error.message;
+  } catch {
+    // not JSON (a proxy's page, an empty body): keep the fallback sentence
+  }
+  return new ApiError(res.status, code, message);
+}
+
+export class Api {
+  /** Called with every 401 answer after login (the key was revoked or expired). */
+  onUnauthorized: ((e: ApiError) => void) | undefined;
+
+  constructor(
+    private readonly key: string,
+    private readonly base = '',
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: FormData | object, signal?: AbortSignal): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.key}`, Accept: 'application/json' };
+    let payload: BodyInit | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, { method, headers, body: payload ?? null, signal: signal ?? null });
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') throw e;
+      throw new ApiError(0, 'E_NETWORK', 'The service cannot be reached: check that it is running.');
+    }
+    if (!res.ok) {
+      const err = await toError(res);
+      if (res.status === 401) this.onUnauthorized?.(err);
+      throw err;
+    }
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  session(): Promise<Session> {
+    return this.call('GET', '/v1/session');
+  }
+
+  verify(image1: Blob, image2: Blob, signal?: AbortSignal): Promise<VerifyResult> {
+    const form = new FormData();
+    form.append('image1', image1, fileName(image1, 'image1.jpg'));
+    form.append('image2', image2, fileName(image2, 'image2.jpg'));
+    return this.call('POST', '/v1/verify', form, signal);
+  }
+
+  identify(image: Blob, signal?: AbortSignal): Promise<IdentifyResult> {
+    const form = new FormData();
+    form.append('image', image, fileName(image, 'image.jpg'));
+    return this.call('POST', '/v1/identify', form, signal);
+  }
+
+  async subjects(): Promise<Subject[]> {
+    return (await this.call<{ subjects: Subject[] }>('GET', '/v1/subjects')).subjects;
+  }
+
+  createSubject(name: string): Promise<Subject> {
+    return this.call('POST', '/v1/subjects', { name });
+  }
+
+  renameSubject(id: string, name: string): Promise<Subject> {
+    return this.call('PATCH', `/v1/subjects/${encodeURIComponent(id)}`, { name });
+  }
+
+  deleteSubject(id: string): Promise<void> {
+    return this.call('DELETE', `/v1/subjects/${encodeURIComponent(id)}`);
+  }
+
+  async addFaces(id: string, images: Blob[]): Promise<EnrolledFace[]> {
+    const form = new FormData();
+    images.forEach((img, i) => form.append('image', img, fileName(img, `photo-${i + 1}.jpg`)));
+    return (await this.call<{ faces: EnrolledFace[] }>('POST', `/v1/subjects/${encodeURIComponent(id)}/faces`, form)).faces;
+  }
+}
+
+function fileName(b: Blob, fallback: string): string {
+  return b instanceof File && b.name ? b.name : fallback;
+}
+
+/** A user-facing sentence for anything thrown by a call. */
+export function describe(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return sentence(m);
+}
+
+/** "no face found in image1" → "No face found in image1." */
+export function sentence(m: string): string {
+  const t = m.trim();
+  if (!t) return 'Something went wrong.';
+  return `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?…]$/.test(t) ? '' : '.'}`;
+}
