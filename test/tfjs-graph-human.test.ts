@@ -195,3 +195,39 @@ for (const c of cases) {
     });
   });
 }
+
+// facemesh (a landmarker, not an embedder; used by scripts/facemesh-landmarks.ts): its 468 points
+// and face score on a real face crop, converted vs tfjs
+const facemesh = await available('facemesh');
+describe.skipIf(!facemesh.json)(`human facemesh converted vs tfjs (${facemesh.message})`, () => {
+  it('matches tfjs on a 192×192 crop of a real face within 1e-4 of the output scale', async () => {
+    const { convertGraphModelCached } = await import('../src/models/tfjs-graph/index.js');
+    const { warpAffine } = await import('../src/align/index.js');
+    const ort = (await import('onnxruntime-node')).default;
+    const conv = await convertGraphModelCached('human-facemesh', facemesh.json!, { outputs: { mesh: 'Identity_2', faceflag: 'Identity_1' } });
+    const session = await ort.InferenceSession.create(conv.bytes);
+    const likeness = await Likeness.create();
+    const img = await likeness.load(`${FACEAPI_DEMO}/sample2.jpg`);
+    const box = largestFirst((await likeness.detect(img)).faces)[0]!.box;
+    // the box enlarged 1.5× and squared, resized to 192 (pixel centres), RGB in 0..1 (human's contract)
+    const k = 192 / (1.5 * Math.max(box.width, box.height));
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    const crop = warpAffine(img, [k, 0, 95.5 - k * cx, 0, k, 95.5 - k * cy], 192, 192);
+    const input = Float32Array.from(crop.data, (v) => v / 255);
+    const out = await session.run({ input_1: new ort.Tensor('float32', input, [1, 192, 192, 3]) });
+    const ours = out.mesh!.data as Float32Array;
+    const ref = await tfjsRun(facemesh.json!, input, [1, 192, 192, 3], 'Identity_2');
+    expect(ours.length).toBe(1404);
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < ref.length; i++) {
+      diff = Math.max(diff, Math.abs(ref[i]! - ours[i]!));
+      scale = Math.max(scale, Math.abs(ref[i]!));
+    }
+    expect(scale).toBeGreaterThan(100); // crop pixels
+    expect(diff / scale).toBeLessThan(1e-4);
+    const flag = await tfjsRun(facemesh.json!, input, [1, 192, 192, 3], 'Identity_1');
+    expect(Math.abs((out.faceflag!.data as Float32Array)[0]! - flag[0]!)).toBeLessThan(1e-4);
+    expect(flag[0]!).toBeGreaterThan(0.5);
+  });
+});

