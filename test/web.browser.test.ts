@@ -5,6 +5,7 @@
  * real photos. Nothing is mocked: every verdict, box and name on the page comes from the service.
  */
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,6 +146,16 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     // Recognise answers a photo without faces with no face at all (not an error).
     expect(await recognise(page, noFacePng)).toEqual([]);
     expect(await page.getByTestId('recognise-status').textContent()).toMatch(/no face/i);
+    await page.close();
+  });
+
+  it('scales a large photo down before upload: a 4,000 px photo of 9 MB passes a 2 MB limit', async () => {
+    const big = path.join(tmp, 'big.png');
+    await sharp(dataPath('press-photos', 'images', 'barack_obama', 'examples__obama.jpg')).resize({ width: 4000 }).png({ compressionLevel: 1 }).toFile(big);
+    expect(statSync(big).size).toBeGreaterThan(MAX_UPLOAD_MB * 1024 * 1024 * 2);
+    const page = await openPage(service.adminKey);
+    expect(await recognise(page, big)).toHaveLength(1);
+    expect(await page.getByTestId('recognise-error').isVisible()).toBe(false);
     await page.close();
   });
 

@@ -142,16 +142,16 @@ export class Api {
     return this.call('GET', '/v1/session');
   }
 
-  verify(image1: Blob, image2: Blob, signal?: AbortSignal): Promise<VerifyResult> {
+  async verify(image1: Blob, image2: Blob, signal?: AbortSignal): Promise<VerifyResult> {
     const form = new FormData();
-    form.append('image1', image1, fileName(image1, 'image1.jpg'));
-    form.append('image2', image2, fileName(image2, 'image2.jpg'));
+    form.append('image1', await forUpload(image1), fileName(image1, 'image1.jpg'));
+    form.append('image2', await forUpload(image2), fileName(image2, 'image2.jpg'));
     return this.call('POST', '/v1/verify', form, signal);
   }
 
-  identify(image: Blob, signal?: AbortSignal): Promise<IdentifyResult> {
+  async identify(image: Blob, signal?: AbortSignal): Promise<IdentifyResult> {
     const form = new FormData();
-    form.append('image', image, fileName(image, 'image.jpg'));
+    form.append('image', await forUpload(image), fileName(image, 'image.jpg'));
     return this.call('POST', '/v1/identify', form, signal);
   }
 
@@ -173,8 +173,46 @@ export class Api {
 
   async addFaces(id: string, images: Blob[]): Promise<EnrolledFace[]> {
     const form = new FormData();
-    images.forEach((img, i) => form.append('image', img, fileName(img, `photo-${i + 1}.jpg`)));
+    const ready = await Promise.all(images.map(forUpload));
+    ready.forEach((img, i) => form.append('image', img, fileName(images[i]!, `photo-${i + 1}.jpg`)));
     return (await this.call<{ faces: EnrolledFace[] }>('POST', `/v1/subjects/${encodeURIComponent(id)}/faces`, form)).faces;
+  }
+}
+
+/** Photos larger than this on their longest side are scaled down before upload. */
+const MAX_UPLOAD_SIDE = 2048;
+/** Files larger than this are re-encoded as JPEG before upload, even when not too wide. */
+const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A phone photo (12–50 MP, several MB) is more than face detection needs (it sees 512 px) and may
+ * exceed the service's upload limit: photos wider or taller than MAX_UPLOAD_SIDE, or heavier than
+ * MAX_UPLOAD_BYTES, are drawn upright (EXIF applied) at most MAX_UPLOAD_SIDE px and sent as JPEG.
+ * Boxes come back in percent of the sent image, so they land on the shown photo all the same.
+ * A photo the browser cannot decode (TIFF, say) is sent as it is: the service may read it.
+ */
+async function forUpload(image: Blob): Promise<Blob> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(image, { imageOrientation: 'from-image' });
+  } catch {
+    return image;
+  }
+  try {
+    const side = Math.max(bitmap.width, bitmap.height);
+    if (side <= MAX_UPLOAD_SIDE && image.size <= MAX_UPLOAD_BYTES) return image;
+    const scale = Math.min(1, MAX_UPLOAD_SIDE / side);
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return image;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const jpeg = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
+    return jpeg && jpeg.size < image.size ? jpeg : image;
+  } finally {
+    bitmap.close();
   }
 }
 
