@@ -33,6 +33,7 @@ import { ExactIndex } from '../src/gallery/index/exact.js';
 import { HnswIndex, hnswFileFor } from '../src/gallery/index/hnsw.js';
 import { SqliteGalleryStore } from '../src/gallery/sqlite-store.js';
 import type { GalleryModel, GalleryRecord, LoadedEncodings } from '../src/gallery/types.js';
+import { seededRng } from '../src/random.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL: GalleryModel = { name: 'resnet128', version: 'bench', dimensions: 128 };
@@ -65,17 +66,7 @@ const la = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 
 // ── data ───────────────────────────────────────────────────────────────────────────────────────
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRng;
 const gaussian = (r: () => number): number => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 function normalise(v: Float32Array): Float32Array {

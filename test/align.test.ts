@@ -14,18 +14,9 @@ import {
   warpAffine,
 } from '../src/align/index.js';
 import type { Affine, Point, RgbImage } from '../src/types.js';
+import { seededRng } from '../src/random.js';
 
-/** Deterministic PRNG (mulberry32) so failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRng;
 
 function similarity(scale: number, angleRad: number, tx: number, ty: number): Affine {
   const c = scale * Math.cos(angleRad), s = scale * Math.sin(angleRad);

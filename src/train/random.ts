@@ -1,19 +1,7 @@
-/**
- * A small seeded PRNG (mulberry32) for everything training shuffles or samples, so a run is
- * reproducible from its seed.
- */
-export type Rng = () => number;
+/** Seeded shuffling and sampling for training, so a run is reproducible from its seed. */
+import { seededRng, type Rng } from '../random.js';
 
-export function seededRng(seed: number): Rng {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRng, type Rng };
 
 /** Fisher–Yates shuffle of a copy. */
 export function shuffled<T>(items: readonly T[], rng: Rng): T[] {

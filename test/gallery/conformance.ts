@@ -9,6 +9,7 @@ import { nearest } from '../../src/gallery/brute-force.js';
 import type { GalleryStore } from '../../src/gallery/store.js';
 import type { GalleryModel, GalleryRecord, NewFace, SubjectRecord } from '../../src/gallery/types.js';
 import { LikenessError } from '../../src/errors.js';
+import { seededRng } from '../../src/random.js';
 
 export interface ConformanceTarget {
   /** A new, empty gallery; `open` makes a store object on it (call it twice for two "instances"). */
@@ -23,16 +24,7 @@ export const MODEL_V2: GalleryModel = { name: 'resnet128', version: '2', dimensi
 export const MODEL_64: GalleryModel = { name: 'tiny64', version: '1', dimensions: 64 };
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRng;
 
 export function unitVector(dims: number, random: () => number): Float32Array {
   const v = new Float32Array(dims);
