@@ -15,6 +15,9 @@ import { pairwiseSquaredDistancesTf, tripletTermsFromDistancesTf } from './tripl
 
 /** Use tfjs's pure-JavaScript cpu backend (deterministic, no native build). */
 export async function useCpuBackend(): Promise<void> {
+  // Production mode: no per-op NaN checks, and no "install tfjs-node" banner on stderr (that
+  // package cannot be installed offline; the cpu backend is the intended one here).
+  tf.env().set('PROD', true);
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   await tf.ready();
 }
