@@ -1,6 +1,6 @@
 /** POST /v1/detect, /v1/embed, /v1/verify, /v1/identify and GET /v1/session. */
 import type { FastifyInstance } from 'fastify';
-import { boxJson, faceJson } from '../../cli/output.js';
+import { boxJson, faceJson } from '../../json.js';
 import { EncodingMismatchError, NoFaceError } from '../../errors.js';
 import { largestFirst, type Analysis, type EncodedFace } from '../../likeness.js';
 import { decide } from '../../match/verify.js';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { boxJson } from '../../cli/output.js';
+import { boxJson } from '../../json.js';
 import { MultipleFacesError, NoFaceError } from '../../errors.js';
 import type { NewFace, Subject } from '../../gallery/types.js';
 import type { ServiceContext } from '../context.js';
