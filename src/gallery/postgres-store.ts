@@ -299,6 +299,13 @@ export class PostgresGalleryStore implements GalleryStore {
     if (index) await this.createIndex(c);
   }
 
+  /** Types the embedding column for `m` and records `m` as the gallery's model (in transaction `c`). */
+  private async recordModel(c: pg.PoolClient, m: GalleryModel, options: { index: boolean; bump: boolean }): Promise<void> {
+    await this.typeEmbeddings(c, m.dimensions, options.index);
+    const bump = options.bump ? ', change_counter = change_counter + 1' : '';
+    await c.query(`UPDATE ${this.t.gallery} SET model_name = $1, model_version = $2, dimensions = $3${bump} WHERE id = 1`, [m.name, m.version, m.dimensions]);
+  }
+
   private async createIndex(c: pg.PoolClient): Promise<void> {
     await c.query(`CREATE INDEX IF NOT EXISTS faces_embedding_hnsw ON ${this.t.faces} USING hnsw (embedding vector_l2_ops)`);
   }
@@ -358,14 +365,7 @@ export class PostgresGalleryStore implements GalleryStore {
     await this.tx(async (c) => {
       const recorded = modelOf(await this.galleryRow(c, true));
       if (recorded && !sameModel(recorded, m)) throw new GalleryModelMismatchError(recorded, m);
-      if (!recorded) {
-        await this.typeEmbeddings(c, m.dimensions);
-        await c.query(`UPDATE ${this.t.gallery} SET model_name = $1, model_version = $2, dimensions = $3, change_counter = change_counter + 1 WHERE id = 1`, [
-          m.name,
-          m.version,
-          m.dimensions,
-        ]);
-      }
+      if (!recorded) await this.recordModel(c, m, { index: true, bump: true });
     });
     this.declared = m;
   }
@@ -618,12 +618,7 @@ export class PostgresGalleryStore implements GalleryStore {
         );
         if (r.rowCount !== batch.length) throw new GalleryReindexError(`${batch.length - (r.rowCount ?? 0)} re-encoded face ids are not in the gallery`);
       }
-      await this.typeEmbeddings(c, m.dimensions);
-      await c.query(`UPDATE ${this.t.gallery} SET model_name = $1, model_version = $2, dimensions = $3, change_counter = change_counter + 1 WHERE id = 1`, [
-        m.name,
-        m.version,
-        m.dimensions,
-      ]);
+      await this.recordModel(c, m, { index: true, bump: true });
     });
     this.declared = m;
   }
@@ -695,8 +690,7 @@ export class PostgresGalleryStore implements GalleryStore {
             rebuildIndex = true;
           }
           if (!recorded) {
-            await this.typeEmbeddings(c, model.dimensions, false);
-            await c.query(`UPDATE ${this.t.gallery} SET model_name = $1, model_version = $2, dimensions = $3 WHERE id = 1`, [model.name, model.version, model.dimensions]);
+            await this.recordModel(c, model, { index: false, bump: false });
             newModel = model;
           }
           continue;

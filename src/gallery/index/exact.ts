@@ -40,6 +40,7 @@
 import os from 'node:os';
 import type { LoadedEncodings, SearchHit } from '../types.js';
 import { int8Scores } from './int8-scores.js';
+import { TopK } from './top-k.js';
 
 export interface ExactIndexOptions {
   /** Galleries with fewer rows are scanned exactly in JavaScript (default 4096). */
@@ -350,9 +351,8 @@ export class ExactIndex {
     const qNormSq = p.normSq;
     const qNorm = p.norm;
     const fNorm = p.residualNorm;
-    // max-heap of the m smallest upper bounds; T = its root
-    const heap = new Float64Array(m);
-    let size = 0;
+    // the m smallest upper bounds; T = the largest of them
+    const uppers = new TopK(m);
     let T = Infinity;
     let rows = new Int32Array(Math.max(64, 4 * m));
     let lows = new Float64Array(rows.length);
@@ -364,29 +364,9 @@ export class ExactIndex {
       const lower = mid - err;
       if (lower > T) continue;
       const upper = mid + err;
-      if (size < m) {
-        let i = size++;
-        while (i > 0) {
-          const parent = (i - 1) >> 1;
-          if (heap[parent]! >= upper) break;
-          heap[i] = heap[parent]!;
-          i = parent;
-        }
-        heap[i] = upper;
-        if (size === m) T = heap[0]!;
-      } else if (upper < T) {
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          if (l >= m) break;
-          const rr = l + 1;
-          const c = rr < m && heap[rr]! > heap[l]! ? rr : l;
-          if (heap[c]! <= upper) break;
-          heap[i] = heap[c]!;
-          i = c;
-        }
-        heap[i] = upper;
-        T = heap[0]!;
+      if (upper < T) {
+        uppers.offer(upper, 0, r);
+        T = uppers.bound;
       }
       if (count === rows.length) {
         const r2 = new Int32Array(2 * count);
@@ -410,62 +390,12 @@ export class ExactIndex {
    */
   private rerank(q: Float64Array, rows: Int32Array, count: number, m: number): SearchHit[] {
     if (m <= 0) return [];
-    const d = this.dimensions;
-    const matrix = this.matrix;
-    const order = this.order;
-    // max-heap on (squared distance, order) of the m best so far
-    const hd = new Float64Array(m);
-    const ho = new Float64Array(m);
-    const hr = new Int32Array(m);
-    let size = 0;
-    const worse = (d1: number, o1: number, d2: number, o2: number): boolean => d1 > d2 || (d1 === d2 && o1 > o2);
+    const best = new TopK(m);
     for (let c = 0; c < count; c++) {
       const r = rows[c]!;
-      const base = r * d;
-      let s = 0;
-      for (let j = 0; j < d; j++) {
-        const t = matrix[base + j]! - q[j]!;
-        s += t * t;
-      }
-      const o = order[r]!;
-      if (size < m) {
-        let i = size++;
-        while (i > 0) {
-          const p = (i - 1) >> 1;
-          if (!worse(s, o, hd[p]!, ho[p]!)) break;
-          hd[i] = hd[p]!;
-          ho[i] = ho[p]!;
-          hr[i] = hr[p]!;
-          i = p;
-        }
-        hd[i] = s;
-        ho[i] = o;
-        hr[i] = r;
-      } else if (worse(hd[0]!, ho[0]!, s, o)) {
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          if (l >= m) break;
-          const rr = l + 1;
-          const ch = rr < m && worse(hd[rr]!, ho[rr]!, hd[l]!, ho[l]!) ? rr : l;
-          if (!worse(hd[ch]!, ho[ch]!, s, o)) break;
-          hd[i] = hd[ch]!;
-          ho[i] = ho[ch]!;
-          hr[i] = hr[ch]!;
-          i = ch;
-        }
-        hd[i] = s;
-        ho[i] = o;
-        hr[i] = r;
-      }
+      best.offer(squaredDistance(this.matrix, r, q), this.order[r]!, r);
     }
-    const out: { hit: SearchHit; order: number }[] = [];
-    for (let i = 0; i < size; i++) {
-      const r = hr[i]!;
-      out.push({ hit: { faceId: this.faceIds[r]!, subjectId: this.subjectIds[r]!, distance: Math.sqrt(hd[i]!) }, order: ho[i]! });
-    }
-    out.sort((a, b) => a.hit.distance - b.hit.distance || a.order - b.order);
-    return out.map((o) => o.hit);
+    return best.sorted().map((e) => ({ faceId: this.faceIds[e.item]!, subjectId: this.subjectIds[e.item]!, distance: Math.sqrt(e.key) }));
   }
 }
 
