@@ -115,6 +115,11 @@ describe.skipIf(!ready)(`gallery CLI, the seed exercise${ready ? '' : ` (${skipM
     const refused = await cli('identify', '--db', old, seed('younes', 'camera_0.jpg'));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/reindex/);
+    // commands that make no encodings work on it as it is (they load no model)
+    const listed = await cli('subjects', 'list', '--db', old, '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { name: string }[]).map((x) => x.name)).toEqual(['benoit', 'bertrand', 'younes']);
+    expect(JSON.parse((await cli('gallery', 'stats', '--db', old)).stdout)).toMatchObject({ model: { name: 'old-model' }, subjects: 3 });
     const missing = await cli('gallery', 'reindex', '--db', old, '--from', dataPath('press-photos', 'images'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no photo .* for 3 face/);

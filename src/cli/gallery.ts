@@ -9,6 +9,8 @@ import { LikenessError } from '../errors.js';
 import { Gallery } from '../gallery/gallery.js';
 import { UnknownSubjectError } from '../gallery/errors.js';
 import { isPostgresLocation, openGallery, type OpenGalleryOptions } from '../gallery/open.js';
+import type { GalleryStore } from '../gallery/store.js';
+import { resnet128 } from '../models/registry.js';
 import { Likeness } from '../likeness.js';
 import { embedderFromFile } from '../models/model-file.js';
 import { readPeople } from '../image/folders.js';
@@ -32,6 +34,22 @@ async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promis
     return await fn(g);
   } finally {
     await g.close();
+  }
+}
+
+/**
+ * The store alone, for commands that make no encodings (list, show, rename, remove, export, import,
+ * stats): no model is loaded. It is initialised with the model its gallery records (so a gallery
+ * of a trained model is handled too), or the default model's for a new gallery.
+ */
+async function withStore<T>(db: string | undefined, fn: (store: GalleryStore) => Promise<T>): Promise<T> {
+  const store = await openGallery(db ?? DEFAULT_DB());
+  try {
+    const spec = resnet128();
+    await store.init((await store.model()) ?? { name: spec.name, version: spec.version, dimensions: spec.outputSize });
+    return await fn(store);
+  } finally {
+    await store.close();
   }
 }
 
@@ -147,8 +165,8 @@ export function galleryCommands(program: Command): void {
     .addOption(dbOption())
     .option('--json', 'print JSON only')
     .action(async (o: { db?: string; json?: boolean }) => {
-      await withGallery(o.db, async (g) => {
-        const list = await g.store.listSubjects();
+      await withStore(o.db, async (store) => {
+        const list = await store.listSubjects();
         if (o.json) process.stdout.write(`${JSON.stringify(list)}\n`);
         else for (const s of list) process.stdout.write(`${s.id}  ${s.name}  (${s.faceCount} face${s.faceCount === 1 ? '' : 's'})\n`);
       });
@@ -158,10 +176,10 @@ export function galleryCommands(program: Command): void {
     .argument('<id>')
     .addOption(dbOption())
     .action(async (id: string, o: { db?: string }) => {
-      await withGallery(o.db, async (g) => {
-        const s = await g.store.getSubject(id);
+      await withStore(o.db, async (store) => {
+        const s = await store.getSubject(id);
         if (!s) throw new UnknownSubjectError(id);
-        const faces = await g.store.listFaces(id);
+        const faces = await store.listFaces(id);
         process.stdout.write(`${JSON.stringify({ ...s, faces: faces.map((f) => ({ id: f.id, score: f.score, imageSha256: f.imageSha256, createdAt: f.createdAt })) })}\n`);
       });
     });
@@ -171,8 +189,8 @@ export function galleryCommands(program: Command): void {
     .argument('<name>')
     .addOption(dbOption())
     .action(async (id: string, name: string, o: { db?: string }) => {
-      await withGallery(o.db, async (g) => {
-        const s = await g.store.renameSubject(id, name);
+      await withStore(o.db, async (store) => {
+        const s = await store.renameSubject(id, name);
         process.stdout.write(`renamed ${s.id} to ${s.name}\n`);
       });
     });
@@ -182,8 +200,8 @@ export function galleryCommands(program: Command): void {
     .argument('<id>')
     .addOption(dbOption())
     .action(async (id: string, o: { db?: string }) => {
-      await withGallery(o.db, async (g) => {
-        if (!(await g.store.deleteSubject(id))) throw new UnknownSubjectError(id);
+      await withStore(o.db, async (store) => {
+        if (!(await store.deleteSubject(id))) throw new UnknownSubjectError(id);
         process.stdout.write(`removed ${id} and erased their faces\n`);
       });
     });
@@ -196,8 +214,8 @@ export function galleryCommands(program: Command): void {
     .argument('<faceId>')
     .addOption(dbOption())
     .action(async (id: string, o: { db?: string }) => {
-      await withGallery(o.db, async (g) => {
-        if (!(await g.store.deleteFace(id))) throw new LikenessError('E_UNKNOWN_FACE', `no face with id ${id}`);
+      await withStore(o.db, async (store) => {
+        if (!(await store.deleteFace(id))) throw new LikenessError('E_UNKNOWN_FACE', `no face with id ${id}`);
         process.stdout.write(`removed face ${id}\n`);
       });
     });
@@ -210,9 +228,9 @@ export function galleryCommands(program: Command): void {
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--thumbnails', 'include thumbnails')
     .action(async (o: { db?: string; out?: string; thumbnails?: boolean }) => {
-      await withGallery(o.db, async (g) => {
+      await withStore(o.db, async (store) => {
         const out = o.out ? createWriteStream(o.out) : process.stdout;
-        for await (const rec of g.store.export({ withThumbnails: o.thumbnails ?? false })) {
+        for await (const rec of store.export({ withThumbnails: o.thumbnails ?? false })) {
           if (!out.write(`${JSON.stringify(rec)}\n`)) await once(out, 'drain');
         }
         if (o.out) await new Promise<void>((resolve, reject) => (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
@@ -224,14 +242,14 @@ export function galleryCommands(program: Command): void {
     .argument('<file>')
     .addOption(dbOption())
     .action(async (file: string, o: { db?: string }) => {
-      await withGallery(o.db, async (g) => {
+      await withStore(o.db, async (store) => {
         let text: string;
         try {
           text = await readFile(file, 'utf8');
         } catch (e) {
           throw new LikenessError('E_LIST_READ', `${file}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
-        const r = await g.store.import(text.split(/\r?\n/).filter((l) => l.trim().length > 0));
+        const r = await store.import(text.split(/\r?\n/).filter((l) => l.trim().length > 0));
         process.stdout.write(`imported ${r.subjects} subjects and ${r.faces} faces (${r.skippedFaces} already present)\n`);
       });
     });
@@ -271,8 +289,8 @@ export function galleryCommands(program: Command): void {
     .command('stats')
     .addOption(dbOption())
     .action(async (o: { db?: string }) => {
-      await withGallery(o.db, async (g) => {
-        process.stdout.write(`${JSON.stringify(await g.store.stats())}\n`);
+      await withStore(o.db, async (store) => {
+        process.stdout.write(`${JSON.stringify(await store.stats())}\n`);
       });
     });
 }
