@@ -1,17 +1,19 @@
 /**
- * Hubness correction for open-set identification, measured from cached encodings: some enrolled
- * faces are near many strangers ("hubs") and collect false matches. Each gallery face g gets
- * r_g, its mean cosine similarity to its k nearest other gallery faces, and a probe q is scored
- * by 2·cos(q, g) − r_g (CSLS with the gallery side only; `+probe` also subtracts the probe's r_q).
- * The protocol's people are split in two halves by a hash of their name: a setting is worth
- * adopting only if it helps on both halves.
+ * Hubness correction for open-set identification (src/match/hubness.ts), measured from cached
+ * encodings on an identify protocol: raw distances, the unclamped correction d² + (h − h₀) and the
+ * clamped one d² + max(0, h − h₀) that `identify` uses, on the whole gallery, on two halves of the
+ * people (split by a hash of their name: a setting is worth adopting only if it helps on both), and
+ * on small galleries (the first 20 and 100 people), where the correction must not hurt. h₀ is the
+ * whole gallery's mean hubness. Subjects have one photo each here, so a subject is its face.
  *
  *   npx tsx scripts/identify-hubness.ts ../shared/data/lfw/identify.csv
  */
 import { createHash } from 'node:crypto';
 import { encodeSet } from '../src/eval/encode-set.js';
+import { cmc, dirAtFpir, type ProbeResult } from '../src/eval/metrics.js';
 import { readProtocol } from '../src/eval/protocol.js';
 import { largestFace } from '../src/eval/verify-eval.js';
+import { hubness } from '../src/match/hubness.js';
 
 const entries = await readProtocol(process.argv[2] ?? '../shared/data/lfw/identify.csv');
 const enc = await encodeSet(entries.map((e) => e.path), {}, { label: 'encoding' });
@@ -19,49 +21,47 @@ const vec = (p: string): Float32Array | undefined => {
   const r = enc.results.get(p);
   return r?.ok ? largestFace(r.faces)?.embedding : undefined;
 };
-const half = (id: string): number => createHash('sha1').update(id).digest()[0]! & 1;
 const dot = (a: Float32Array, b: Float32Array): number => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 };
-const meanTop = (xs: number[], k: number): number => [...xs].sort((a, b) => b - a).slice(0, k).reduce((a, b) => a + b, 0) / k;
+const half = (id: string): number => createHash('sha1').update(id).digest()[0]! & 1;
+const pct = (x: number): string => (x * 100).toFixed(2);
 
-for (const h of [0, 1]) {
-  const gallery = entries.filter((e) => e.role === 'gallery' && half(e.identity) === h).flatMap((e) => {
-    const v = vec(e.path);
-    return v ? [{ id: e.identity, v }] : [];
-  });
+type Person = { id: string; v: Float32Array };
+const allGallery: Person[] = entries.filter((e) => e.role === 'gallery').flatMap((e) => (vec(e.path) ? [{ id: e.identity, v: vec(e.path)! }] : []));
+const allProbes = entries.filter((e) => e.role === 'probe').map((e) => ({ id: e.identity, v: vec(e.path) }));
+const hubs = (gallery: Person[]): number[] => gallery.map((g) => hubness(gallery.filter((o) => o !== g).map((o) => dot(g.v, o.v)))!);
+const reference = ((h) => h.reduce((a, b) => a + b, 0) / h.length)(hubs(allGallery));
+
+function measure(label: string, gallery: Person[], probes: typeof allProbes): void {
   const enrolled = new Set(gallery.map((g) => g.id));
-  const probes = entries.filter((e) => e.role === 'probe' && half(e.identity) === h).flatMap((e) => {
-    const v = vec(e.path);
-    return v ? [{ id: e.identity, v }] : [];
-  });
-  for (const [k, probeSide] of [[0, false], [5, false], [10, false], [10, true]] as const) {
-    const r = gallery.map((g) => (k === 0 ? 0 : meanTop(gallery.filter((o) => o !== g).map((o) => dot(g.v, o.v)), k)));
-    let right = 0;
-    let known = 0;
-    const unknownBest: number[] = [];
-    const knownBest: { score: number; right: boolean }[] = [];
-    for (const q of probes) {
-      const sims = gallery.map((g) => dot(q.v, g.v));
-      const rq = probeSide ? meanTop(sims, k) : 0;
-      let best = -Infinity;
-      let at = -1;
-      sims.forEach((s, i) => {
-        const score = 2 * s - r[i]! - rq;
-        if (score > best) [best, at] = [score, i];
-      });
-      const isRight = gallery[at]!.id === q.id;
-      if (enrolled.has(q.id)) {
-        known++;
-        if (isRight) right++;
-        knownBest.push({ score: best, right: isRight });
-      } else unknownBest.push(best);
-    }
-    unknownBest.sort((a, b) => b - a);
-    const threshold = unknownBest[Math.floor(unknownBest.length * 0.01)]!;
-    const dir = knownBest.filter((x) => x.right && x.score > threshold).length / known;
-    console.log(`half ${h} (${gallery.length} enrolled), k ${k}${probeSide ? ' +probe' : ''}: rank-1 ${((right / known) * 100).toFixed(2)} %, DIR ${(dir * 100).toFixed(2)} % at FPIR 1 %`);
+  const h = hubs(gallery);
+  const rules: Record<string, (d2: number, i: number) => number> = {
+    raw: (d2) => d2,
+    unclamped: (d2, i) => d2 + h[i]! - reference,
+    clamped: (d2, i) => d2 + Math.max(0, h[i]! - reference),
+  };
+  console.log(`${label}: ${gallery.length} enrolled, ${probes.filter((p) => enrolled.has(p.id)).length} known and ${probes.filter((p) => !enrolled.has(p.id)).length} unknown probes`);
+  for (const [name, score] of Object.entries(rules)) {
+    const results: ProbeResult[] = probes.map((p) => {
+      const known = enrolled.has(p.id);
+      if (!p.v) return { known, rank: Infinity, bestDistance: Infinity, rank1Correct: false };
+      const ranked = gallery.map((g, i) => ({ id: g.id, d: score(2 - 2 * dot(p.v!, g.v), i) })).sort((a, b) => a.d - b.d);
+      const pos = ranked.findIndex((x) => x.id === p.id);
+      return { known, rank: known && pos >= 0 ? pos + 1 : Infinity, bestDistance: ranked[0]!.d, rank1Correct: known && pos === 0 };
+    });
+    const [d1, d01] = [dirAtFpir(results, 0.01), dirAtFpir(results, 0.001)];
+    console.log(`  ${name.padEnd(9)} rank-1 ${pct(cmc(results, 1)[0]!)} %, DIR ${pct(d1.dir)} % at FPIR 1 % (distance ${Math.sqrt(Math.max(0, d1.threshold)).toFixed(4)}), ${pct(d01.dir)} % at 0.1 %`);
   }
+}
+
+console.log(`reference hubness h₀ (mean over the whole gallery): ${reference.toFixed(5)}`);
+measure('whole', allGallery, allProbes);
+for (const side of [0, 1]) measure(`half ${side}`, allGallery.filter((g) => half(g.id) === side), allProbes.filter((p) => half(p.id) === side));
+for (const n of [20, 100]) {
+  const small = allGallery.slice(0, n);
+  const everyone = new Set(allGallery.map((g) => g.id));
+  measure(`first ${n} people`, small, allProbes.filter((p) => small.some((g) => g.id === p.id) || !everyone.has(p.id)));
 }

@@ -94,6 +94,16 @@ describe.skipIf(!ready)(`eval commands${ready ? '' : ` (${skipMessage('seed-assi
     expect(report.calibrated.fpir).toBeLessThan(0.5);
     expect((await readFile(cmcFile, 'utf8')).startsWith('<svg')).toBe(true);
     expect((await stat(cmcFile)).size).toBeGreaterThan(1000);
+    // Same path as `likeness identify`: hubness-corrected by default, raw distances on request.
+    expect(report.hubness).toBe(true);
+    expect(report.gallery.meanHubness).toBeGreaterThan(0.5);
+    expect(report.gallery.meanHubness).toBeLessThan(1);
+    const raw = await cli('eval', 'identify', '--protocol', path.join(dir, 'protocol.csv'), '--json', '--no-hubness');
+    expect(raw.code, raw.stderr).toBe(0);
+    const rawReport = JSON.parse(raw.stdout);
+    expect(rawReport.hubness).toBe(false);
+    expect(rawReport.rank1).toBe(1);
+    expect(rawReport.calibrated.threshold).toBeLessThan(report.calibrated.threshold);
   });
 
   it('bad lists are usage or input errors, not crashes', async () => {

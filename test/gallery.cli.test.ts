@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 interface IdOut {
   file: string;
-  faces: { match: { name: string; subject: string; distance: number } | null; candidates: { name: string; distance: number }[] }[];
+  faces: { match: { name: string; subject: string; distance: number } | null; candidates: { name: string; distance: number; adjustedDistance?: number }[] }[];
 }
 const identify = async (...files: string[]): Promise<IdOut[]> => {
   const r = await cli('identify', '--db', db, '--json', ...files);
@@ -47,6 +47,12 @@ describe.skipIf(!ready)(`gallery CLI, the seed exercise${ready ? '' : ` (${skipM
     expect(out.map((o) => o.faces[0]!.match?.name ?? 'unknown')).toEqual(['younes', 'bertrand', 'benoit', 'unknown']);
     expect(out[3]!.faces[0]!.candidates.length).toBe(5);
     expect(out[3]!.faces[0]!.candidates[0]!.distance).toBeGreaterThan(0.31);
+    // Decided on hubness-corrected distances by default, never shorter than the raw ones; --no-hubness: raw only.
+    for (const c of out.flatMap((o) => o.faces[0]!.candidates)) expect(c.adjustedDistance).toBeGreaterThanOrEqual(c.distance);
+    const raw = await cli('identify', '--db', db, '--json', '--no-hubness', seed('younes', 'camera_0.jpg'));
+    const rawOut = JSON.parse(raw.stdout) as IdOut[];
+    expect(rawOut[0]!.faces[0]!.match?.name).toBe('younes');
+    expect(rawOut[0]!.faces[0]!.candidates.every((c) => c.adjustedDistance === undefined)).toBe(true);
   });
 
   it('--index hnsw gives the same answers, from an HNSW index saved beside the gallery; PostgreSQL refuses it', async () => {

@@ -110,10 +110,11 @@ export function evalCommand(): Command {
   )
     .option('--cmc <file>', 'write the CMC curve (.svg or .png)')
     .option('--db <file|url>', 'enrol into this gallery (SQLite file or postgres:// URL) instead of a temporary one')
-    .action(async (o: PipelineOpts & { protocol: string; cmc?: string; db?: string }) => {
+    .option('--no-hubness', 'rank and decide on raw distances, without the hubness correction `identify` uses')
+    .action(async (o: PipelineOpts & { protocol: string; cmc?: string; db?: string; hubness: boolean }) => {
       if (o.cmc) checkPlotFile(o.cmc);
       const { engine, run } = pipelineOptions(o);
-      const { report } = await evaluateIdentification(o.protocol, engine, { ...run, ...(o.db === undefined ? {} : { galleryDb: o.db }) });
+      const { report } = await evaluateIdentification(o.protocol, engine, { ...run, ...(o.db === undefined ? {} : { galleryDb: o.db }), ...(o.hubness ? {} : { hubness: false }) });
       if (o.cmc) await plotCmc(o.cmc, report.cmc, `${report.model.name} on ${o.protocol}: rank-1 ${pct(report.rank1)}`);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -122,7 +123,7 @@ export function evalCommand(): Command {
       const r = report;
       const lines = [
         `${r.protocolFile}: gallery ${r.gallery.images} images of ${r.gallery.identities} people (${r.gallery.enrolled} enrolled, ${r.gallery.withoutFace} without a face); probes ${r.probes.known} known, ${r.probes.unknown} unknown (${r.probes.withoutFace} without a face)`,
-        `rank-1 ${pct(r.rank1)}, rank-5 ${pct(r.rank5)} (known probes)`,
+        `rank-1 ${pct(r.rank1)}, rank-5 ${pct(r.rank5)} (known probes); ${r.hubness ? 'hubness-corrected distances' : 'raw distances'}${r.gallery.meanHubness === null ? '' : `, mean hubness of the gallery ${r.gallery.meanHubness.toFixed(4)}`}`,
         r.dirAtFpir.map((d) => `DIR ${pct(d.dir)} at FPIR ${d.fpir} (threshold ${d.threshold.toFixed(4)})`).join(', '),
         `at the calibrated threshold ${r.calibrated.threshold}: DIR ${pct(r.calibrated.dir)}, FPIR ${pct(r.calibrated.fpir)}`,
         `encoded ${r.encoding.encoded} of ${r.encoding.images} images in ${r.encoding.seconds.toFixed(1)} s (${r.encoding.fromCache} from cache); model ${r.model.name}@${r.model.version}`,

@@ -12,6 +12,7 @@ import { isPostgresLocation, openGallery, type OpenGalleryOptions } from '../gal
 import type { GalleryStore } from '../gallery/store.js';
 import { resnet128 } from '../models/registry.js';
 import { Likeness } from '../likeness.js';
+import type { Candidate } from '../match/identify.js';
 import { embedderFromFile } from '../models/model-file.js';
 import { readPeople } from '../image/folders.js';
 import { expandInputs } from './files.js';
@@ -119,6 +120,7 @@ export function galleryCommands(program: Command): void {
       return n;
     }))
     .addOption(new Option('--combine <rule>', "score a subject's several faces by their mean encoding or nearest face").choices(['mean', 'nearest']).default('mean'))
+    .option('--no-hubness', 'decide on raw distances, without correcting for enrolled people who sit near many others')
     .addOption(
       new Option('--index <kind>', 'SQLite gallery search: exact, or hnsw (approximate, for millions of faces; kept in <db>.usearch, rebuilt when stale)')
         .choices(['exact', 'hnsw'])
@@ -126,7 +128,7 @@ export function galleryCommands(program: Command): void {
     )
     .option('--model <file.onnx>', 'encode with a model trained by `likeness train` (the one the gallery was enrolled with)')
     .option('--json', 'print JSON only')
-    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; index: 'exact' | 'hnsw'; model?: string; json?: boolean }) => {
+    .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; hubness: boolean; index: 'exact' | 'hnsw'; model?: string; json?: boolean }) => {
       const files = await expandInputs(args);
       if (o.index === 'hnsw' && isPostgresLocation(o.db ?? DEFAULT_DB())) throw new UsageFailure('--index hnsw is for SQLite galleries: a PostgreSQL gallery already searches with pgvector\'s HNSW index');
       await withGallery(o.db, async (g) => {
@@ -134,17 +136,18 @@ export function galleryCommands(program: Command): void {
         let failed = 0;
         for (const file of files) {
           try {
-            const r = await g.identify(file, { top: o.top, combine: o.combine, ...(o.threshold === undefined ? {} : { threshold: o.threshold }) });
+            const r = await g.identify(file, { top: o.top, combine: o.combine, ...(o.hubness ? {} : { hubness: false }), ...(o.threshold === undefined ? {} : { threshold: o.threshold }) });
             out.push({
               file,
               threshold: r.threshold,
-              faces: r.faces.map((f) => ({ box: boxJson(f.box), score: f.score, match: f.match && { name: f.match.name, subject: f.match.subject, distance: f.match.distance }, candidates: f.candidates })),
+              faces: r.faces.map((f) => ({ box: boxJson(f.box), score: f.score, match: f.match && { name: f.match.name, subject: f.match.subject, distance: f.match.distance, ...(f.match.adjustedDistance === undefined ? {} : { adjustedDistance: f.match.adjustedDistance }) }, candidates: f.candidates })),
             });
             if (!o.json) {
               process.stdout.write(`${file}: ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
               for (const f of r.faces) {
                 const best = f.candidates[0];
-                process.stdout.write(`  ${boxText(f.box)}: ${f.match ? `${f.match.name} (distance ${f.match.distance.toFixed(3)})` : `unknown${best ? ` (nearest ${best.name}, distance ${best.distance.toFixed(3)} > ${r.threshold})` : ''}`}\n`);
+                const d = (c: Candidate) => (c.adjustedDistance === undefined ? `distance ${c.distance.toFixed(3)}` : `distance ${c.distance.toFixed(3)}, corrected ${c.adjustedDistance.toFixed(3)}`);
+                process.stdout.write(`  ${boxText(f.box)}: ${f.match ? `${f.match.name} (${d(f.match)})` : `unknown${best ? ` (nearest ${best.name}, ${d(best)} > ${r.threshold})` : ''}`}\n`);
               }
             }
           } catch (e) {

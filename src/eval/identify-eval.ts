@@ -1,16 +1,18 @@
 /**
- * `eval identify`: open-set 1:N identification through a real gallery store (the same code path
- * as `likeness identify`): each gallery image enrols its identity (its largest face); each probe is
- * searched in the store, a subject's distance being its nearest face. Reports rank-1/rank-5 of known probes, the CMC curve, and DIR at fixed FPIRs (unknown probes
- * wrongly matched to someone).
+ * `eval identify`: open-set 1:N identification through a real gallery store and the same code path
+ * as `likeness identify` (Gallery.identifyEncodings: subject scoring, hubness correction, the
+ * open-set distance): each gallery image enrols its identity (its largest face); each probe's
+ * largest face is identified. Reports rank-1/rank-5 of known probes, the CMC curve, and DIR at fixed
+ * FPIRs (unknown probes wrongly matched to someone).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Gallery } from '../gallery/gallery.js';
 import { openGallery } from '../gallery/open.js';
 import { Likeness, type LikenessOptions } from '../likeness.js';
-import { rankSubjects } from '../match/identify.js';
+import { openSetDistance } from '../match/identify.js';
 import { encodeSet, type EncodeSetOptions } from './encode-set.js';
 import { cmc, dirAtFpir, type ProbeResult } from './metrics.js';
 import { readProtocol } from './protocol.js';
@@ -18,13 +20,22 @@ import { largestFace } from './verify-eval.js';
 
 export interface IdentifyEvalReport {
   protocolFile: string;
-  gallery: { images: number; identities: number; enrolled: number; withoutFace: number };
+  gallery: {
+    images: number;
+    identities: number;
+    enrolled: number;
+    withoutFace: number;
+    /** Mean hubness of the enrolled subjects (the measurement behind a model's reference hubness). */
+    meanHubness: number | null;
+  };
+  /** Whether candidates were ranked and decided on hubness-corrected distances. */
+  hubness: boolean;
   probes: { known: number; unknown: number; withoutFace: number };
   rank1: number;
   rank5: number;
   cmc: number[];
   dirAtFpir: { fpir: number; dir: number; threshold: number }[];
-  /** At the model's calibrated verification threshold. */
+  /** At the calibrated open-set threshold `likeness identify` uses. */
   calibrated: { threshold: number; dir: number; fpir: number };
   model: { name: string; version: string; metric: string };
   encoding: { images: number; encoded: number; fromCache: number; seconds: number };
@@ -33,7 +44,12 @@ export interface IdentifyEvalReport {
 export interface IdentifyEvalOptions extends EncodeSetOptions {
   /** Enrol into this gallery (SQLite path or postgres:// URL) instead of a temporary SQLite file. */
   galleryDb?: string;
+  /** Hubness correction (default: on when the model has a reference hubness, as in `identify`). */
+  hubness?: boolean;
 }
+
+/** CMC depth: candidates asked for per probe. */
+const RANKS = 20;
 
 export async function evaluateIdentification(protocolFile: string, likenessOptions: LikenessOptions = {}, options: IdentifyEvalOptions = {}): Promise<{ report: IdentifyEvalReport; probes: ProbeResult[] }> {
   const entries = await readProtocol(protocolFile);
@@ -55,8 +71,14 @@ export async function evaluateIdentification(protocolFile: string, likenessOptio
   let probesWithoutFace = 0;
   const identities = new Set(galleryEntries.map((e) => e.identity));
   const subjectOf = new Map<string, string>(); // subject id → identity
+  let hubnessOn = false;
+  let threshold = 0;
+  let meanHubness: number | null = null;
   try {
     await store.init({ ...engine.model, dimensions: engine.embedder.spec.outputSize });
+    const gallery = Gallery.wrap(store, engine);
+    hubnessOn = options.hubness ?? gallery.hubnessReference !== undefined;
+    threshold = gallery.thresholdFor(hubnessOn);
     const subjectIds = new Map<string, string>();
     for (const g of galleryEntries) {
       const f = faceOf(g.path);
@@ -73,25 +95,24 @@ export async function evaluateIdentification(protocolFile: string, likenessOptio
       const r = enc.results.get(g.path);
       await store.addFaces(id, [{ embedding: f.embedding, score: f.score, imageSha256: r?.ok ? r.sha256 : createHash('sha256').update(g.path).digest('hex') }]);
     }
-    const stats = await store.stats();
-    // Enough hits to rank every subject up to rank 20 even when subjects have several faces.
-    const k = Math.min(stats.faces, Math.max(200, 20 * Math.ceil(stats.faces / Math.max(1, stats.subjects))));
+    const hubs = (await Promise.all([...subjectOf.keys()].map((id) => gallery.hubness(id)))).filter((h): h is number => h !== undefined);
+    if (hubs.length > 0) meanHubness = hubs.reduce((a, b) => a + b, 0) / hubs.length;
+    const empty = (await store.stats()).faces === 0;
     for (const p of entries.filter((e) => e.role === 'probe')) {
       const known = identities.has(p.identity);
       const f = faceOf(p.path);
-      if (!f || stats.faces === 0) {
+      if (!f || empty) {
         if (!f) probesWithoutFace++;
         probes.push({ known, rank: Infinity, bestDistance: Infinity, rank1Correct: false });
         continue;
       }
-      // The store ranks by Euclidean distance between unit encodings; cosine distance is d²/2.
-      const hits = (await store.search(f.embedding, k)).map((h) => (metric === 'cosine' ? { ...h, distance: (h.distance * h.distance) / 2 } : h));
-      const ranked = rankSubjects(hits, stats.subjects);
-      const pos = ranked.findIndex((r) => subjectOf.get(r.subjectId) === p.identity);
+      const [face] = (await gallery.identifyEncodings([f], { top: RANKS, hubness: hubnessOn, threshold })).faces;
+      const candidates = face!.candidates;
+      const pos = candidates.findIndex((c) => subjectOf.get(c.subject) === p.identity);
       probes.push({
         known,
         rank: known && pos >= 0 ? pos + 1 : Infinity,
-        bestDistance: ranked[0]?.distance ?? Infinity,
+        bestDistance: candidates[0] ? openSetDistance(candidates[0]) : Infinity,
         rank1Correct: known && pos === 0,
       });
     }
@@ -102,13 +123,14 @@ export async function evaluateIdentification(protocolFile: string, likenessOptio
   const enrolled = new Set(subjectOf.values());
   const subjects = [...identities];
 
-  const curve = cmc(probes, 20);
+  const curve = cmc(probes, RANKS);
   const unknown = probes.filter((p) => !p.known);
   const known = probes.filter((p) => p.known);
-  const t = engine.threshold;
+  const t = threshold;
   const report: IdentifyEvalReport = {
     protocolFile,
-    gallery: { images: galleryEntries.length, identities: subjects.length, enrolled: enrolled.size, withoutFace: galleryWithoutFace },
+    gallery: { images: galleryEntries.length, identities: subjects.length, enrolled: enrolled.size, withoutFace: galleryWithoutFace, meanHubness },
+    hubness: hubnessOn,
     probes: { known: known.length, unknown: unknown.length, withoutFace: probesWithoutFace },
     rank1: curve[0] ?? 0,
     rank5: curve[4] ?? 0,

@@ -19,6 +19,13 @@ export interface Candidate {
   similarity: number;
   /** Calibrated P(same person) of the 1:1 comparison with this subject's nearest face. */
   confidence?: number;
+  /** The subject's hubness: mean similarity to its nearest other people (see ./hubness.ts). */
+  hubness?: number;
+  /**
+   * The distance corrected for the subject's hubness, √(d² + max(0, hubness − reference)): with
+   * hubness correction on, candidates are ranked and the open-set decision is made on it.
+   */
+  adjustedDistance?: number;
 }
 
 /** Nearest face per subject, best first, at most k subjects. */
@@ -40,8 +47,11 @@ export function toCandidate(subjectId: string, name: string, distance: number, l
   return c;
 }
 
+/** The distance a candidate is ranked and decided on: the hubness-corrected one when there is one. */
+export const openSetDistance = (c: Candidate): number => c.adjustedDistance ?? c.distance;
+
 /** The open-set decision: the best candidate when within the threshold, otherwise unknown (null). */
 export function decideMatch(candidates: readonly Candidate[], threshold: number): Candidate | null {
   const best = candidates[0];
-  return best && best.distance <= threshold ? best : null;
+  return best && openSetDistance(best) <= threshold ? best : null;
 }

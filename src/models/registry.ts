@@ -6,12 +6,19 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
 import { FACEAPI_CONVERSIONS, faceApiModelDir, faceApiVersion } from './faceapi/index.js';
+import type { HubnessReference } from '../match/hubness.js';
 import type { DetectorSpec, EmbedderSpec, LandmarkerSpec, Threshold } from './spec.js';
 
 const FACEAPI_MEAN = [122.782, 117.001, 104.298] as const;
 
 interface ThresholdFile {
-  [model: string]: Threshold & { accuracy?: number; command?: string; measured?: string; identify?: { value: number } };
+  [model: string]: Threshold & {
+    accuracy?: number;
+    command?: string;
+    measured?: string;
+    /** Open-set thresholds: `value` on raw distances, `hubness.value` on hubness-corrected ones. */
+    identify?: { value: number; hubness?: HubnessReference & { value: number } };
+  };
 }
 
 let thresholds: ThresholdFile | undefined;
@@ -24,9 +31,19 @@ function thresholdFile(): ThresholdFile {
   return thresholds;
 }
 
-/** The open-set identification threshold for a model, when one was calibrated. */
-export function calibratedIdentifyThreshold(model: string): number | undefined {
-  return thresholdFile()[model]?.identify?.value;
+/**
+ * The open-set identification threshold for a model, when one was calibrated: on hubness-corrected
+ * distances (the default) or on raw ones.
+ */
+export function calibratedIdentifyThreshold(model: string, options: { hubness?: boolean } = {}): number | undefined {
+  const id = thresholdFile()[model]?.identify;
+  return (options.hubness ?? true) && id?.hubness ? id.hubness.value : id?.value;
+}
+
+/** The model's reference hubness (see src/match/hubness.ts), when one was measured. */
+export function hubnessReference(model: string): HubnessReference | undefined {
+  const h = thresholdFile()[model]?.identify?.hubness;
+  return h ? { k: h.k, reference: h.reference } : undefined;
 }
 
 /** Calibrated thresholds shipped with the package (data/thresholds.json). */

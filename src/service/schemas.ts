@@ -70,6 +70,11 @@ export const candidate = {
     distance: { type: 'number', description: 'Euclidean distance between unit encodings, 0..2' },
     similarity: { type: 'number', description: 'Cosine similarity, 1 − d²/2' },
     confidence: { type: 'number', description: 'Calibrated P(same person), 0..1' },
+    hubness: { type: 'number', description: "The subject's mean cosine similarity to its 5 nearest other enrolled people" },
+    adjustedDistance: {
+      type: 'number',
+      description: "The distance corrected for the subject's hubness, √(d² + max(0, hubness − the model's reference)); candidates are ranked and decided on it when present",
+    },
   },
 } as const;
 
@@ -79,7 +84,7 @@ export const identifyResult = {
   properties: {
     width: { type: 'integer' },
     height: { type: 'integer' },
-    threshold: { type: 'number', description: 'Open-set decision threshold used' },
+    threshold: { type: 'number', description: "Open-set decision threshold used, on each candidate's adjustedDistance (hubness correction) when present, else its distance" },
     faces: {
       type: 'array',
       items: {

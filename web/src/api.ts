@@ -40,6 +40,8 @@ export interface Match {
   name: string;
   distance: number;
   similarity: number;
+  /** The distance corrected for the subject's hubness: the one compared with the threshold when present. */
+  adjustedDistance?: number;
 }
 
 export interface IdentifiedFace {

@@ -52,8 +52,8 @@ export function setupRecognise(getApi: () => Api): { reset(): void; leave(): voi
             { class: 'muted small' },
             best
               ? f.match
-                ? ` similarity ${fmt(best.similarity)}, distance ${fmt(best.distance)} ≤ ${fmt(r.threshold)}`
-                : ` nearest: ${best.name}, distance ${fmt(best.distance)} > ${fmt(r.threshold)}`
+                ? ` similarity ${fmt(best.similarity)}, distance ${fmt(best.adjustedDistance ?? best.distance)} ≤ ${fmt(r.threshold)}`
+                : ` nearest: ${best.name}, distance ${fmt(best.adjustedDistance ?? best.distance)} > ${fmt(r.threshold)}`
               : ' nobody is enrolled',
           ),
         );
