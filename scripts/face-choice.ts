@@ -23,6 +23,12 @@ const centre = (f: CachedFace, s: { w: number; h: number }) => [(f.box.x + f.box
 const rules: Record<string, (f: CachedFace, s: { w: number; h: number }) => number> = {
   largest: (f) => f.box.width * f.box.height,
   central: (f, s) => -Math.hypot(...centre(f, s)),
+  // insightface's RetinaFace.detect(max_num): area − 2 × squared pixel offset from the centre.
+  'area − 2·offset²': (f, s) => {
+    const dx = f.box.x + f.box.width / 2 - s.w / 2;
+    const dy = f.box.y + f.box.height / 2 - s.h / 2;
+    return f.box.width * f.box.height - 2 * (dx * dx + dy * dy);
+  },
   'size × centrality': (f, s) => {
     const [dx, dy] = centre(f, s);
     return f.box.width * f.box.height * Math.exp(-4 * dx * dx - 4 * dy * dy);
