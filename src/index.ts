@@ -24,12 +24,13 @@ export type { AlignmentSpec, DetectorSpec, EmbedderSpec, LandmarkerSpec, Metric,
 export { cacheDir } from './models/cache.js';
 export { releaseSessions } from './models/session.js';
 export { WorkerPool } from './parallel/pool.js';
-export { Gallery, type EnrollOptions, type IdentifiedFace, type IdentifyOptions, type IdentifyResult } from './gallery/gallery.js';
+export { describeEncoder, Gallery, type EnrollOptions, type GalleryEncoder, type IdentifiedFace, type IdentifyOptions, type IdentifyResult } from './gallery/gallery.js';
 export { openGallery, type GalleryStore, type Subject, type StoredFace, type GalleryModel, type GalleryStats, type SearchHit } from './gallery/index.js';
 export * from './gallery/errors.js';
 export type { Candidate } from './match/identify.js';
 export { confidence, fitLogistic, type Logistic } from './match/calibration.js';
-export { calibratedIdentifyThreshold } from './models/registry.js';
+export { calibratedIdentifyThreshold, hubnessReference } from './models/registry.js';
+export { adjustDistance, hubness, HUBNESS_NEIGHBOURS, type HubnessReference } from './match/hubness.js';
 export { evaluateVerification, type VerifyEvalReport } from './eval/verify-eval.js';
 export { evaluateIdentification, type IdentifyEvalReport } from './eval/identify-eval.js';
 export { faceres } from './models/human/index.js';

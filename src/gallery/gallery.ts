@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { encodePng } from '../image/index.js';
 import { InvalidOptionError, MultipleFacesError, NoFaceError } from '../errors.js';
 import type { ImageInput, Likeness } from '../likeness.js';
+import type { EmbedderSpec } from '../models/spec.js';
 import { adjustDistance, hubness, HUBNESS_NEIGHBOURS, type HubnessReference } from '../match/hubness.js';
 import { decideMatch, openSetDistance, rankSubjects, toCandidate, type Candidate } from '../match/identify.js';
 import { calibratedIdentifyThreshold, hubnessReference } from '../models/registry.js';
@@ -82,6 +83,24 @@ async function bytesOf(input: ImageInput): Promise<{ bytes?: Uint8Array; input: 
   return { bytes: input.data, input };
 }
 
+/**
+ * What a gallery needs of its encoder: the model's identity, calibrated threshold and spec, and
+ * `embed` to encode photos. A Likeness is one; `describeEncoder(spec)` is one without any network
+ * loaded, for a process that encodes elsewhere (the HTTP service encodes in worker threads) and
+ * only calls identifyEncodings and the store.
+ */
+export interface GalleryEncoder {
+  readonly model: { name: string; version: string };
+  readonly threshold: number;
+  readonly embedder: { readonly spec: EmbedderSpec };
+  embed?: Likeness['embed'];
+}
+
+/** A GalleryEncoder from a model spec alone: no network is loaded, so it cannot encode photos. */
+export function describeEncoder(spec: EmbedderSpec): GalleryEncoder {
+  return { model: { name: spec.name, version: spec.version }, threshold: spec.threshold.value, embedder: { spec } };
+}
+
 export class Gallery {
   /**
    * Per-subject values derived from the store (mean encoding, hubness), valid while the store's
@@ -91,14 +110,20 @@ export class Gallery {
 
   private constructor(
     readonly store: GalleryStore,
-    readonly likeness: Likeness,
+    readonly likeness: GalleryEncoder,
   ) {}
+
+  /** The encoder's embed, or a typed error for a gallery opened with a description only. */
+  private embed(...args: Parameters<Likeness['embed']>): ReturnType<Likeness['embed']> {
+    if (!this.likeness.embed) throw new InvalidOptionError(`this gallery was opened with a description of ${this.likeness.model.name}, not a loaded engine: it cannot encode photos (use Likeness.create(), or identifyEncodings with encodings made elsewhere)`);
+    return this.likeness.embed(...args);
+  }
 
   /**
    * Open (or create) the gallery at a SQLite path or postgres:// URL, for this engine's model.
    * `storeOptions` reach the store (e.g. `{ hnsw: {} }`: a SQLite gallery searched with HNSW).
    */
-  static async open(location: string, likeness: Likeness, storeOptions: OpenGalleryOptions = {}): Promise<Gallery> {
+  static async open(location: string, likeness: GalleryEncoder, storeOptions: OpenGalleryOptions = {}): Promise<Gallery> {
     const store = await openGallery(location, storeOptions);
     try {
       await store.init({ ...likeness.model, dimensions: likeness.embedder.spec.outputSize });
@@ -110,7 +135,7 @@ export class Gallery {
   }
 
   /** A Gallery over an already-open store, without checking its model (reindexing needs this). */
-  static wrap(store: GalleryStore, likeness: Likeness): Gallery {
+  static wrap(store: GalleryStore, likeness: GalleryEncoder): Gallery {
     return new Gallery(store, likeness);
   }
 
@@ -137,7 +162,7 @@ export class Gallery {
     const { bytes, input } = await bytesOf(image);
     const label = source ?? (typeof image === 'string' ? image : undefined);
     // One decode and one detection: the thumbnail comes from the chip the encoding was made from.
-    const a = await this.likeness.embed(input, { keepChips: thumbnails, ...(label === undefined ? {} : { source: label }) });
+    const a = await this.embed(input, { keepChips: thumbnails, ...(label === undefined ? {} : { source: label }) });
     if (a.faces.length === 0) throw new NoFaceError(a.source);
     if (a.faces.length > 1) throw new MultipleFacesError(a.source, a.faces.length);
     const f = a.faces[0]!;
@@ -170,7 +195,7 @@ export class Gallery {
 
   /** Every face of the photo, with its candidates and the open-set decision. */
   async identify(image: ImageInput, options: IdentifyOptions = {}): Promise<IdentifyResult> {
-    const a = await this.likeness.embed(image, typeof image === 'string' ? { source: image } : {});
+    const a = await this.embed(image, typeof image === 'string' ? { source: image } : {});
     return { source: a.source, ...(await this.identifyEncodings(a.faces, options)) };
   }
 

@@ -14,8 +14,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Gallery } from '../gallery/gallery.js';
-import { Likeness } from '../likeness.js';
+import { describeEncoder, Gallery } from '../gallery/gallery.js';
+import { resnet128 } from '../models/registry.js';
 import { embedderFromFile } from '../models/model-file.js';
 import { authenticate } from './auth.js';
 import { PACKAGE_ROOT, type ServiceConfig } from './config.js';
@@ -40,8 +40,9 @@ const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json')
 
 export async function buildApp(config: ServiceConfig, options: AppOptions = {}): Promise<FastifyInstance> {
   const embedder = config.model === undefined ? undefined : embedderFromFile(config.model);
-  const likeness = await Likeness.create({ maxPixels: config.maxPixels, ...(embedder ? { embedder } : {}) });
-  const gallery = await Gallery.open(config.db, likeness);
+  // The main thread never encodes (the workers do): it needs the model's facts, not its networks.
+  const encoder = describeEncoder(embedder ?? resnet128());
+  const gallery = await Gallery.open(config.db, encoder);
   const keys = KeyStore.open(config.keys);
   const inference = new Inference({ workers: config.workers, queue: config.queue, maxPixels: config.maxPixels, maxFaces: config.maxFaces, ...(embedder ? { embedder } : {}) });
   const warm = inference.warmUp();
@@ -51,7 +52,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
     running: () => inference.running,
     gallery: async () => gallery.store.stats(),
   });
-  const ctx: ServiceContext = { config, likeness, gallery, inference, keys, metrics };
+  const ctx: ServiceContext = { config, encoder, gallery, inference, keys, metrics };
 
   const app = Fastify({
     logger: {

@@ -1,6 +1,5 @@
-/** What the routes share: configuration, engine, gallery, inference, keys and metrics. */
-import type { Gallery } from '../gallery/gallery.js';
-import type { Likeness } from '../likeness.js';
+/** What the routes share: configuration, the model's description, gallery, inference, keys and metrics. */
+import type { Gallery, GalleryEncoder } from '../gallery/gallery.js';
 import type { ServiceConfig } from './config.js';
 import type { Inference } from './inference.js';
 import type { KeyStore } from './keys.js';
@@ -8,8 +7,8 @@ import type { ServiceMetrics } from './metrics.js';
 
 export interface ServiceContext {
   config: ServiceConfig;
-  /** The main thread's engine: model facts (thresholds, metric), never run on request images here. */
-  likeness: Likeness;
+  /** The model's facts (name, threshold, metric, output size); no network is loaded in the main thread. */
+  encoder: GalleryEncoder;
   gallery: Gallery;
   inference: Inference;
   keys: KeyStore;

@@ -79,8 +79,8 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
   }, async (request, reply) => {
     const t0 = performance.now();
     const inputs = await readInputs(request, c, ['image1', 'image2', 'image'], { image1: 'image1', image2: 'image2', image: 'image' });
-    const threshold = numberField(inputs, 'threshold', 0, 4) ?? c.verifyThreshold ?? ctx.likeness.threshold;
-    const spec = ctx.likeness.embedder.spec;
+    const threshold = numberField(inputs, 'threshold', 0, 4) ?? c.verifyThreshold ?? ctx.encoder.threshold;
+    const spec = ctx.encoder.embedder.spec;
     const dims = spec.outputSize;
     const subject = stringField(inputs, 'subject');
     let a: Float32Array;
@@ -114,7 +114,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
       images = [{ width: x!.width, height: x!.height }, { width: y!.width, height: y!.height }];
     }
     const d = decide(a, b, threshold, spec.metric, spec.threshold.logistic);
-    return { ...d, model: ctx.likeness.model, faces, images, timeMs: Math.round(performance.now() - t0) };
+    return { ...d, model: ctx.encoder.model, faces, images, timeMs: Math.round(performance.now() - t0) };
   });
 
   app.post('/v1/identify', {

@@ -1,19 +1,20 @@
 /**
- * Hubness correction in open-set identification (src/match/hubness.ts, Gallery.identifyEncodings):
+ * Identification in a gallery (Gallery.identifyEncodings). Hubness correction (src/match/hubness.ts):
  * the arithmetic by hand, then on real LFW photos in a real SQLite gallery: a subject's hubness is
  * what brute force over the stored encodings gives, follows enrolments at once, only ever
- * lengthens distances, and the decision is made on the corrected distance.
+ * lengthens distances, and the decision is made on the corrected distance. A gallery opened with a
+ * model description (no network loaded) identifies encodings made elsewhere, and refuses photos.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MultipleFacesError } from '../src/errors.js';
-import { Gallery } from '../src/gallery/gallery.js';
+import { InvalidOptionError, MultipleFacesError } from '../src/errors.js';
+import { describeEncoder, Gallery } from '../src/gallery/gallery.js';
 import { Likeness } from '../src/likeness.js';
 import { adjustDistance, hubness } from '../src/match/hubness.js';
 import { decideMatch, type Candidate } from '../src/match/identify.js';
-import { hubnessReference } from '../src/models/registry.js';
+import { hubnessReference, resnet128 } from '../src/models/registry.js';
 import { dataPath, hasData, skipMessage } from './helpers/data.js';
 
 describe('hubness arithmetic', () => {
@@ -121,6 +122,20 @@ describe.skipIf(!hasData('lfw'))(`hubness in a real gallery${hasData('lfw') ? ''
     const threshold = (bestRaw + bestCorrected) / 2;
     expect((await gallery.identify(probe, { threshold })).faces[0]!.match).toBeNull();
     expect((await gallery.identify(probe, { threshold, hubness: false })).faces[0]!.match?.subject).toBe(off.candidates[0]!.subject);
+  });
+
+  it('a gallery opened with a model description identifies encodings made elsewhere, and refuses photos', async () => {
+    const described = await Gallery.open(path.join(dir, 'gallery.sqlite'), describeEncoder(resnet128()));
+    try {
+      const probe = (await likeness.embed(lfw('Colin_Powell', 2))).faces;
+      expect(await described.identifyEncodings(probe)).toEqual(await gallery.identifyEncodings(probe));
+      expect((await described.identifyEncodings(probe)).faces[0]!.match?.name).toBe('Colin_Powell');
+      await expect(described.identify(lfw('Colin_Powell', 2))).rejects.toBeInstanceOf(InvalidOptionError);
+      await expect(described.enroll('x', [lfw('Colin_Powell', 3)])).rejects.toBeInstanceOf(InvalidOptionError);
+      expect((await described.store.findSubjects('x')).length).toBe(0);
+    } finally {
+      await described.close();
+    }
   });
 
   it('the default threshold is the hubness-corrected one; without correction the raw one', () => {
