@@ -138,6 +138,13 @@ describe.skipIf(!hasData('lfw'))(`hubness in a real gallery${hasData('lfw') ? ''
     }
   });
 
+  it('a rename shows in the next identification (cached names follow the store)', async () => {
+    const probe = lfw('Hugo_Chavez', 2);
+    expect((await gallery.identify(probe)).faces[0]!.match?.name).toBe('Hugo_Chavez');
+    await gallery.store.renameSubject(ids.get('Hugo_Chavez')!, 'Hugo Chávez');
+    expect((await gallery.identify(probe)).faces[0]!.match?.name).toBe('Hugo Chávez');
+  });
+
   it('the default threshold is the hubness-corrected one; without correction the raw one', () => {
     expect(gallery.threshold).toBe(gallery.thresholdFor(true));
     expect(gallery.thresholdFor(true)).not.toBe(gallery.thresholdFor(false));

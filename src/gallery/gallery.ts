@@ -48,11 +48,12 @@ export interface IdentifyOptions {
 
 /** Subjects scored before the hubness correction re-ranks them (more than `top`: it may reorder). */
 const HUBNESS_POOL = 20;
-/** Cached per-subject values (means and hubness) kept at most. */
+/** Cached per-subject values (names, means, hubness) kept at most. */
 const DERIVED_CACHE_LIMIT = 100_000;
 
 const newDerivedCache = (counter: number) => ({
   counter,
+  name: new Map<string, string>(),
   mean: new Map<string, { mean: Float32Array; faces: number } | undefined>(),
   hubness: new Map<string, number | undefined>(),
 });
@@ -103,7 +104,7 @@ export function describeEncoder(spec: EmbedderSpec): GalleryEncoder {
 
 export class Gallery {
   /**
-   * Per-subject values derived from the store (mean encoding, hubness), valid while the store's
+   * Per-subject values read or derived from the store (name, mean encoding, hubness), valid while the store's
    * change counter stays at `counter`; bounded so a huge gallery cannot fill memory with them.
    */
   private derived = newDerivedCache(-1);
@@ -208,7 +209,6 @@ export class Gallery {
     const reference = options.hubness === false ? undefined : this.hubnessReference;
     if (options.hubness && !reference) throw new InvalidOptionError(`hubness correction needs a reference hubness for model ${this.likeness.model.name}: none was measured`);
     const threshold = options.threshold ?? this.thresholdFor(reference !== undefined);
-    const names = new Map<string, string>();
     const logistic = this.likeness.embedder.spec.threshold.logistic;
     const pool = reference ? Math.max(top, HUBNESS_POOL) : top;
     await this.checkDerivedCache();
@@ -219,8 +219,7 @@ export class Gallery {
       const ranked = (options.combine ?? 'mean') === 'mean' ? await this.rankByMean(f.embedding, hits, pool) : rankSubjects(hits, pool);
       let candidates: Candidate[] = [];
       for (const r of ranked) {
-        if (!names.has(r.subjectId)) names.set(r.subjectId, (await this.store.getSubject(r.subjectId))?.name ?? '?');
-        const c = toCandidate(r.subjectId, names.get(r.subjectId)!, r.distance, logistic);
+        const c = toCandidate(r.subjectId, await this.nameOf(r.subjectId), r.distance, logistic);
         if (reference) {
           const h = await this.subjectHubness(r.subjectId, reference.k);
           if (h !== undefined) c.hubness = h;
@@ -234,10 +233,20 @@ export class Gallery {
     return { threshold, faces };
   }
 
-  /** Forgets every cached mean and hubness when the store changed (any write by any process). */
+  /** Forgets every cached name, mean and hubness when the store changed (any write by any process). */
   private async checkDerivedCache(): Promise<void> {
     const counter = await this.store.changeCounter();
-    if (counter !== this.derived.counter || this.derived.mean.size + this.derived.hubness.size > DERIVED_CACHE_LIMIT) this.derived = newDerivedCache(counter);
+    const size = this.derived.name.size + this.derived.mean.size + this.derived.hubness.size;
+    if (counter !== this.derived.counter || size > DERIVED_CACHE_LIMIT) this.derived = newDerivedCache(counter);
+  }
+
+  private async nameOf(subjectId: string): Promise<string> {
+    let name = this.derived.name.get(subjectId);
+    if (name === undefined) {
+      name = (await this.store.getSubject(subjectId))?.name ?? '?';
+      this.derived.name.set(subjectId, name);
+    }
+    return name;
   }
 
   /** A subject's mean encoding (renormalised); undefined for a subject without faces. */
