@@ -17,6 +17,9 @@
  * - exact search (ExactIndex: int8 prefilter on onnxruntime + exact re-ranking) with 1 and 2
  *   onnxruntime threads, p50/p99 over probes, and the rows re-ranked; checked equal to brute force;
  * - brute force in plain JavaScript (src/gallery/brute-force.ts), one core, for reference;
+ * - identification through Gallery.identifyEncodings on the store's exact index (subjects ranked by
+ *   their mean encoding): raw distances, then with the hubness correction on a fresh Gallery (cold:
+ *   each new candidate subject costs one more search) and again on the same queries (warm: cached);
  * - HNSW (usearch, i8 graph, M 16, efConstruction 128, 32 candidates re-ranked exactly): build time, p50/p99
  *   and recall@1 against the exact index, for probes (a new photo of an enrolled person) and for
  *   random directions (no one enrolled near: the hardest case for a graph).
@@ -29,7 +32,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nearest } from '../src/gallery/brute-force.js';
 import { embeddingToBase64 } from '../src/gallery/encoding.js';
+import { Gallery } from '../src/gallery/gallery.js';
 import { ExactIndex } from '../src/gallery/index/exact.js';
+import { Likeness } from '../src/likeness.js';
 import { HnswIndex, hnswFileFor } from '../src/gallery/index/hnsw.js';
 import { SqliteGalleryStore } from '../src/gallery/sqlite-store.js';
 import type { GalleryModel, GalleryRecord, LoadedEncodings } from '../src/gallery/types.js';
@@ -172,8 +177,13 @@ interface HnswRow {
   excessMean: number;
   excessMax: number;
 }
+interface Latency {
+  p50: number;
+  p99: number;
+}
 interface SizeResult {
   n: number;
+  identify: { raw: Latency; cold: Latency; warm: Latency };
   loadAvg: string;
   loadAllMs: number;
   indexBuildMs: number;
@@ -258,6 +268,24 @@ async function measure(n: number): Promise<SizeResult> {
   const exactRandom = { p50: median(randomTimes), p99: quantile(randomTimes, 0.99), candidates: randomCands.reduce((a, b) => a + b, 0) / randomCands.length };
   log(`  exact, 2 threads, random queries: p50 ${ms(exactRandom.p50)} ms, p99 ${ms(exactRandom.p99)} ms, ${exactRandom.candidates.toFixed(1)} rows re-ranked`);
   for (const e of exact) log(`  exact, ${e.threads} thread(s): p50 ${ms(e.p50)} ms, p99 ${ms(e.p99)} ms, ${e.candidates.toFixed(1)} rows re-ranked`);
+
+  // identification through the Gallery (the store's exact index): raw, hubness cold, hubness warm
+  engine ??= await Likeness.create();
+  const faces = timed.slice(0, Math.min(100, timed.length)).map((embedding) => ({ box: { x: 0, y: 0, width: 1, height: 1 }, score: 1, embedding }));
+  const timeIdentify = async (g: Gallery, hubness: boolean): Promise<Latency> => {
+    const lat: number[] = [];
+    for (const f of faces) {
+      t0 = performance.now();
+      await g.identifyEncodings([f], { hubness });
+      lat.push(performance.now() - t0);
+    }
+    return { p50: median(lat), p99: quantile(lat, 0.99) };
+  };
+  const rawGallery = Gallery.wrap(store, engine);
+  await timeIdentify(rawGallery, false); // subjects' mean encodings cached, as in a running service
+  const hubGallery = Gallery.wrap(store, engine);
+  const identify = { raw: await timeIdentify(rawGallery, false), cold: await timeIdentify(hubGallery, true), warm: await timeIdentify(hubGallery, true) };
+  log(`  identify (exact, top 5): raw p50 ${ms(identify.raw.p50)} ms; hubness cold p50 ${ms(identify.cold.p50)} ms, warm p50 ${ms(identify.warm.p50)} ms`);
 
   // truth for recall: the exact nearest face of every query
   const truthProbes: string[] = [];
@@ -345,6 +373,7 @@ async function measure(n: number): Promise<SizeResult> {
   await store.close();
   return {
     n,
+    identify,
     loadAvg: la(),
     loadAllMs: median(loads),
     indexBuildMs,
@@ -360,6 +389,7 @@ async function measure(n: number): Promise<SizeResult> {
 
 // ── main ───────────────────────────────────────────────────────────────────────────────────────
 
+let engine: Likeness | undefined;
 const startLoad = la();
 const results: SizeResult[] = [];
 for (const n of sizes) results.push(await measure(n));
@@ -375,6 +405,13 @@ for (const r of results) {
   L.push(
     `| ${label(r.n)} | ${ms(r.loadAllMs)} ms | ${ms(r.indexBuildMs)} ms | ${ms(a!.p50)} / ${ms(a!.p99)} ms | ${ms(b!.p50)} / ${ms(b!.p99)} ms | ${b!.candidates.toFixed(1)} | ${ms(r.exactRandom.p50)} / ${ms(r.exactRandom.p99)} ms, ${r.exactRandom.candidates.toFixed(1)} | ${r.exactEqualsBruteForce ? 'yes' : '**NO**'} | ${ms(r.bruteP50)} ms | ${r.loadAvg} |`,
   );
+}
+L.push('', '### Identification (Gallery.identifyEncodings, exact index, top 5 subjects by mean encoding)', '');
+L.push('| faces | raw distances p50 / p99 | hubness-corrected, cold (fresh gallery object) p50 / p99 | hubness-corrected, warm p50 / p99 |');
+L.push('| ---: | ---: | ---: | ---: |');
+for (const r of results) {
+  const f = (x: Latency): string => `${ms(x.p50)} / ${ms(x.p99)} ms`;
+  L.push(`| ${label(r.n)} | ${f(r.identify.raw)} | ${f(r.identify.cold)} | ${f(r.identify.warm)} |`);
 }
 L.push('', '### HNSW (usearch, i8 graph, M 16, efConstruction 128, 32 candidates re-ranked exactly; k = 10 timed, recall@1 vs exact)', '');
 L.push('| faces | build | open when fresh (loadAll + load) | ef | p50 / p99 | recall@1, probes | recall@1, random queries | random: found / true nearest distance − 1, mean (max) |');

@@ -138,6 +138,13 @@ describe.skipIf(!hasData('lfw'))(`hubness in a real gallery${hasData('lfw') ? ''
     }
   });
 
+  it('stopping early at top 5 gives the top 5 of the full ranking', async () => {
+    for (const probe of [lfw('Tony_Blair', 100), lfw('Serena_Williams', 2), lfw('George_W_Bush', 1)]) {
+      const all = (await gallery.identify(probe, { top: 20 })).faces[0]!.candidates;
+      expect((await gallery.identify(probe, { top: 5 })).faces[0]!.candidates).toEqual(all.slice(0, 5));
+    }
+  });
+
   it('a rename shows in the next identification (cached names follow the store)', async () => {
     const probe = lfw('Hugo_Chavez', 2);
     expect((await gallery.identify(probe)).faces[0]!.match?.name).toBe('Hugo_Chavez');

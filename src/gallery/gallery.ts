@@ -48,10 +48,22 @@ export interface IdentifyOptions {
 
 /** Subjects scored before the hubness correction re-ranks them (more than `top`: it may reorder). */
 const HUBNESS_POOL = 20;
+interface DerivedCache {
+  counter: number;
+  /** Faces in the gallery. */
+  faces?: number;
+  name: Map<string, string>;
+  mean: Map<string, { mean: Float32Array; faces: number } | undefined>;
+  hubness: Map<string, number | undefined>;
+}
+
+/** The k-th smallest of xs (1-based). */
+const kthSmallest = (xs: readonly number[], k: number): number => [...xs].sort((a, b) => a - b)[k - 1]!;
+
 /** Cached per-subject values (names, means, hubness) kept at most. */
 const DERIVED_CACHE_LIMIT = 100_000;
 
-const newDerivedCache = (counter: number) => ({
+const newDerivedCache = (counter: number): DerivedCache => ({
   counter,
   name: new Map<string, string>(),
   mean: new Map<string, { mean: Float32Array; faces: number } | undefined>(),
@@ -219,6 +231,9 @@ export class Gallery {
       const ranked = (options.combine ?? 'mean') === 'mean' ? await this.rankByMean(f.embedding, hits, pool) : rankSubjects(hits, pool);
       let candidates: Candidate[] = [];
       for (const r of ranked) {
+        // The correction only lengthens distances, and `ranked` is in raw order: once a raw distance
+        // reaches the top-th best corrected one, no later subject can enter the top.
+        if (reference && candidates.length >= top && r.distance >= kthSmallest(candidates.map(openSetDistance), top)) break;
         const c = toCandidate(r.subjectId, await this.nameOf(r.subjectId), r.distance, logistic);
         if (reference) {
           const h = await this.subjectHubness(r.subjectId, reference.k);
@@ -273,7 +288,7 @@ export class Gallery {
     const own = await this.meanOf(subjectId);
     let h: number | undefined;
     if (own) {
-      const total = (await this.store.stats()).faces;
+      const total = (this.derived.faces ??= (await this.store.stats()).faces);
       // Enough hits for k other people, unless a few people own most of them: then search wider.
       for (let n = own.faces + 10 * k; ; n *= 4) {
         const others = rankSubjects(
