@@ -14,6 +14,8 @@ import { describeEncoder, Gallery } from '../src/gallery/gallery.js';
 import { Likeness } from '../src/likeness.js';
 import { adjustDistance, hubness } from '../src/match/hubness.js';
 import { decideMatch, type Candidate } from '../src/match/identify.js';
+import { confidence } from '../src/match/calibration.js';
+import { defineEmbedder } from '../src/models/custom.js';
 import { hubnessReference, resnet128 } from '../src/models/registry.js';
 import { dataPath, hasData, skipMessage } from './helpers/data.js';
 
@@ -40,6 +42,32 @@ describe('hubness arithmetic', () => {
   it('the built-in model carries its measured reference', () => {
     expect(hubnessReference('faceapi-resnet128')).toEqual({ k: 5, reference: expect.closeTo(0.9195, 4) });
     expect(hubnessReference('no-such-model')).toBeUndefined();
+  });
+});
+
+describe('a cosine-metric model in a gallery (no network loaded: describeEncoder)', () => {
+  it('its 1:1 threshold is converted to the Euclidean distance the store ranks by; its confidence reads the cosine distance', async () => {
+    const base = defineEmbedder({ name: 'cosine-test', path: 'unused.onnx', size: 112, mean: [0, 0, 0], std: [1, 1, 1], alignment: { template: 'five-point', padding: 0 }, outputSize: 4, metric: 'cosine', threshold: { value: 0.08, calibration: 'test' } });
+    const logistic = { a: 20, b: -1.6 };
+    const spec = { ...base, threshold: { ...base.threshold, logistic } };
+    const dir = mkdtempSync(path.join(tmpdir(), 'likeness-cosine-'));
+    const g = await Gallery.open(path.join(dir, 'g.sqlite'), describeEncoder(spec));
+    try {
+      expect(g.hubnessReference).toBeUndefined();
+      expect(g.thresholdFor(false)).toBeCloseTo(Math.sqrt(2 * 0.08), 12);
+      const s = await g.store.createSubject('a');
+      await g.store.addFaces(s.id, [{ embedding: Float32Array.of(1, 0, 0, 0), score: 1, imageSha256: '0'.repeat(64) }]);
+      // cos 0.95: cosine distance 0.05 < 0.08 → a match; cos 0.9: 0.1 > 0.08 → unknown.
+      const at = (cos: number) => ({ box: { x: 0, y: 0, width: 1, height: 1 }, score: 1, embedding: Float32Array.of(cos, Math.sqrt(1 - cos * cos), 0, 0) });
+      const [near] = (await g.identifyEncodings([at(0.95)])).faces;
+      expect(near!.match?.name).toBe('a');
+      expect(near!.candidates[0]!.confidence).toBeCloseTo(confidence(0.05, logistic), 5);
+      expect((await g.identifyEncodings([at(0.9)])).faces[0]!.match).toBeNull();
+      await expect(g.identifyEncodings([at(0.95)], { hubness: true })).rejects.toBeInstanceOf(InvalidOptionError);
+    } finally {
+      await g.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -162,9 +162,16 @@ export class Gallery {
     return this.thresholdFor(this.hubnessReference !== undefined);
   }
 
-  /** The calibrated open-set threshold with or without hubness correction. */
+  /**
+   * The calibrated open-set threshold with or without hubness correction, as a Euclidean distance
+   * between unit encodings (what the store ranks by). A model without one falls back to its 1:1
+   * threshold, converted from cosine distance (1 − cos = d²/2) when that is its metric.
+   */
   thresholdFor(hubnessCorrection: boolean): number {
-    return calibratedIdentifyThreshold(this.likeness.model.name, { hubness: hubnessCorrection }) ?? this.likeness.threshold;
+    const t = calibratedIdentifyThreshold(this.likeness.model.name, { hubness: hubnessCorrection });
+    if (t !== undefined) return t;
+    const oneToOne = this.likeness.threshold;
+    return this.likeness.embedder.spec.metric === 'cosine' ? Math.sqrt(2 * oneToOne) : oneToOne;
   }
 
   /**
@@ -222,6 +229,7 @@ export class Gallery {
     if (options.hubness && !reference) throw new InvalidOptionError(`hubness correction needs a reference hubness for model ${this.likeness.model.name}: none was measured`);
     const threshold = options.threshold ?? this.thresholdFor(reference !== undefined);
     const logistic = this.likeness.embedder.spec.threshold.logistic;
+    const metric = this.likeness.embedder.spec.metric;
     const pool = reference ? Math.max(top, HUBNESS_POOL) : top;
     await this.checkDerivedCache();
     const faces: IdentifiedFace[] = [];
@@ -234,7 +242,7 @@ export class Gallery {
         // The correction only lengthens distances, and `ranked` is in raw order: once a raw distance
         // reaches the top-th best corrected one, no later subject can enter the top.
         if (reference && candidates.length >= top && r.distance >= kthSmallest(candidates.map(openSetDistance), top)) break;
-        const c = toCandidate(r.subjectId, await this.nameOf(r.subjectId), r.distance, logistic);
+        const c = toCandidate(r.subjectId, await this.nameOf(r.subjectId), r.distance, logistic, metric);
         if (reference) {
           const h = await this.subjectHubness(r.subjectId, reference.k);
           if (h !== undefined) c.hubness = h;

@@ -3,6 +3,7 @@
  * its nearest enrolled face), ranked, and an open-set decision: the best subject, or unknown when it
  * is beyond the threshold.
  */
+import type { Metric } from '../models/spec.js';
 import { confidence, type Logistic } from './calibration.js';
 
 export interface FaceHit {
@@ -41,9 +42,13 @@ export function rankSubjects(hits: readonly FaceHit[], k: number): FaceHit[] {
     .slice(0, k);
 }
 
-export function toCandidate(subjectId: string, name: string, distance: number, logistic?: Logistic): Candidate {
+/**
+ * A candidate from a Euclidean distance between unit encodings. The confidence's logistic was
+ * fitted on the model's own metric, so a cosine model's is read at the cosine distance d²/2.
+ */
+export function toCandidate(subjectId: string, name: string, distance: number, logistic?: Logistic, metric: Metric = 'euclidean'): Candidate {
   const c: Candidate = { subject: subjectId, name, distance, similarity: 1 - (distance * distance) / 2 };
-  if (logistic) c.confidence = confidence(distance, logistic);
+  if (logistic) c.confidence = confidence(metric === 'cosine' ? (distance * distance) / 2 : distance, logistic);
   return c;
 }
 
