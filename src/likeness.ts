@@ -3,7 +3,7 @@
  * The CLI and the service are thin shells over this class.
  */
 import { loadImage, type LoadImageOptions } from './image/index.js';
-import { FaceDetector, resolveDetectionOptions, type DetectionOptions } from './detect/detector.js';
+import { DETECTION_REVISION, FaceDetector, resolveDetectionOptions, type DetectionOptions } from './detect/detector.js';
 import { Embedder, type EmbedOptions } from './embed/embedder.js';
 import { FaceIndexError, InvalidOptionError, NoFaceError } from './errors.js';
 import { fivePoints, Landmarker, type FivePoints, type LandmarkOptions } from './landmarks/landmarker.js';
@@ -119,7 +119,8 @@ export class Likeness {
       detector: spec(this.detector.spec),
       landmarker: spec(this.landmarker.spec),
       embedder: { ...spec(this.embedder.spec), threshold: undefined },
-      detection: resolveDetectionOptions(this.options.detection),
+      // maxUpscale Infinity hashes as null (JSON), still distinct from any finite value.
+      detection: { ...resolveDetectionOptions(this.options.detection), revision: DETECTION_REVISION },
       landmarks: { mirror: this.options.landmarks?.mirror ?? false, ...(this.options.landmarks?.jitter ? { jitter: this.options.landmarks.jitter } : {}) },
       embedding: { mirror: this.options.embedding?.mirror ?? true, jitter: this.options.embedding?.jitter ?? 0 },
     };

@@ -131,6 +131,11 @@ describe('estimateSimilarity', () => {
     expect(sumSquaredResiduals(m, from, mirrored)).toBeGreaterThan(1);
   });
 
+  it("dlib's mapping of a fit spanning under a pixel (a false detection's landmarks) falls back to the template mapping", () => {
+    const tiny: Affine = [0.005, 0, 100, 0, 0.005, 80];
+    expectAffineClose(dlibChipTransform(tiny, 150), invertAffine(tiny), 9);
+  });
+
   it('rejects mismatched, too few and degenerate inputs', () => {
     expect(() => estimateSimilarity(from, from.slice(1))).toThrow(RangeError);
     expect(() => estimateSimilarity([{ x: 1, y: 1 }], [{ x: 2, y: 2 }])).toThrow(RangeError);

@@ -50,8 +50,9 @@ describe('detection across face sizes', () => {
   it('finds a face that fills the whole frame (retry on a larger canvas)', async () => {
     const src = `${FACEAPI_DEMO}/sample2.jpg`;
     const f = largestFirst((await L.detect(src)).faces)[0]!;
-    // cropped exactly to its detection box: the face is the whole image
-    const tight = await sharp(src).extract({ left: Math.round(f.box.x), top: Math.round(f.box.y), width: Math.round(f.box.width), height: Math.round(f.box.height) }).toBuffer();
+    // cropped exactly to its detection box and enlarged past the detector's 512 px input: the face
+    // is the whole image, which the first pass shrinks to fill the input (small images are at native scale: below)
+    const tight = await sharp(src).extract({ left: Math.round(f.box.x), top: Math.round(f.box.y), width: Math.round(f.box.width), height: Math.round(f.box.height) }).resize({ width: 800 }).toBuffer();
     expect((await L.detect(tight, { detection: { retry: false } })).faces).toHaveLength(0);
     expect((await L.detect(tight)).faces).toHaveLength(1);
   });
@@ -60,6 +61,21 @@ describe('detection across face sizes', () => {
     await expect(L.detect(faceCrop, { detection: { minScore: 2 } })).rejects.toBeInstanceOf(InvalidOptionError);
     await expect(L.detect(faceCrop, { detection: { minFaceSize: -1 } })).rejects.toBeInstanceOf(InvalidOptionError);
     await expect(L.detect(faceCrop, { detection: { maxFaces: 0 } })).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(L.detect(faceCrop, { detection: { maxUpscale: 0 } })).rejects.toBeInstanceOf(InvalidOptionError);
+  });
+
+  it('maxUpscale: a small image is detected at native scale on a larger canvas; large images are unaffected', async () => {
+    const src = `${FACEAPI_DEMO}/sample2.jpg`;
+    const f = largestFirst((await L.detect(src)).faces)[0]!;
+    // A full-frame face, under 512 px: filling the detector's input, the first pass misses it.
+    const tight = await sharp(src).extract({ left: Math.round(f.box.x), top: Math.round(f.box.y), width: Math.round(f.box.width), height: Math.round(f.box.height) }).toBuffer();
+    expect((await L.detect(tight, { detection: { retry: false, maxUpscale: Infinity } })).faces).toHaveLength(0);
+    const native = (await L.detect(tight, { detection: { retry: false, maxUpscale: 1 } })).faces;
+    expect(native).toHaveLength(1);
+    const retried = (await L.detect(tight, { detection: { maxUpscale: Infinity } })).faces; // found on the 2× canvas
+    expect(iou(native[0]!.box, retried[0]!.box)).toBeGreaterThan(0.8);
+    // 1920 px: shrunk to fit either way, so the same faces.
+    expect((await L.detect(src, { detection: { maxUpscale: 1 } })).faces).toEqual((await L.detect(src, { detection: { maxUpscale: Infinity } })).faces);
   });
 
   it('minScore and maxFaces are honoured', async () => {

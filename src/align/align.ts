@@ -34,9 +34,10 @@ export interface AlignedFace {
 export function dlibChipTransform(chipToImage: Affine, size: number): Affine {
   const s = Math.hypot(chipToImage[0], chipToImage[3]);
   const extent = size * s - 1; // dlib: centered_drect(..., size·s) spans size·s − 1 between corners
-  if (!(extent > 0) || size < 2) {
-    throw new RangeError(`dlibChipTransform: degenerate chip (size ${size}, scale ${s})`);
-  }
+  if (size < 2) throw new RangeError(`dlibChipTransform: degenerate chip size ${size}`);
+  // A fit spanning under a pixel of the image (landmarks that do not spread like a face, as on a
+  // false detection) has no dlib rectangle: take the template mapping rather than fail the photo.
+  if (!(extent > 0)) return invertAffine(chipToImage);
   const k = ((size - 1) / extent) * s; // scale relative to the template mapping
   const t = (size - 1) / 2 - k * (size / 2);
   return composeAffine([k, 0, t, 0, k, t], invertAffine(chipToImage));

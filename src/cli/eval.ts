@@ -22,6 +22,7 @@ interface PipelineOpts {
   alignPadding?: number;
   inputStd?: number;
   minScore?: number;
+  maxUpscale?: number;
   workers?: number;
   cache?: boolean;
 }
@@ -44,6 +45,11 @@ function withPipeline(cmd: Command): Command {
     .addOption(new Option('--align-padding <p>', "alignment padding (dlib's 0.25 by default)").argParser(number('--align-padding', 0)))
     .addOption(new Option('--input-std <s>', 'encoder input divisor (face-api 255, dlib 256)').argParser(number('--input-std', 1)))
     .addOption(new Option('--min-score <s>', 'minimum detection score').argParser(number('--min-score', 0)))
+    .addOption(
+      new Option('--max-upscale <f>', "the most the detector's first pass enlarges a small image (default 1: native scale; Infinity: fill its input, face-api's way)").argParser((v) =>
+        v === 'Infinity' ? Infinity : number('--max-upscale', 0)(v),
+      ),
+    )
     .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(number('--workers', 1, true)))
     .option('--no-cache', 'do not read or write the encoding cache');
 }
@@ -63,7 +69,9 @@ export function pipelineOptions(o: PipelineOpts): { engine: LikenessOptions; run
       ...(embedder ? { embedder } : {}),
       embedding: { mirror: o.mirror ?? true, jitter: o.jitter ?? 0 },
       landmarks: { mirror: o.landmarkMirror ?? false, ...(o.landmarkJitter ? { jitter: o.landmarkJitter } : {}) },
-      ...(o.minScore === undefined ? {} : { detection: { minScore: o.minScore } }),
+      ...(o.minScore === undefined && o.maxUpscale === undefined
+        ? {}
+        : { detection: { ...(o.minScore === undefined ? {} : { minScore: o.minScore }), ...(o.maxUpscale === undefined ? {} : { maxUpscale: o.maxUpscale }) } }),
     },
     run: { ...(o.workers === undefined ? {} : { workers: o.workers }), ...(o.cache === false ? { cache: false as const } : {}) },
   };

@@ -3,11 +3,13 @@
  * (padding right/bottom with black, as face-api does), resized to the network's input, decoded
  * boxes are filtered by score and merged by NMS, then mapped back to image pixels.
  *
- * When a pass finds no face, the image is placed in the centre of a canvas `retryScales[i]` times
- * its longer side and detected again, until one pass finds a face: SSD misses faces that fill most
- * of the frame (about 10% of LFW's 250×250 photos, and the 96×96 photos of the seed exercise,
- * which need a canvas 4× larger).
+ * A photo smaller than the input is not enlarged beyond `maxUpscale` (default 1: native scale): it
+ * sits in the centre of a larger canvas. When a pass finds no face, the image is detected again
+ * filling the input (if the first pass did not), then in the centre of canvases `retryScales[i]`
+ * times its longer side, until one pass finds a face: the SSD misses faces that fill most of its
+ * input (when LFW's 250 px photos were enlarged to 512 px, about 10% of them).
  */
+import { readFileSync } from 'node:fs';
 import type ort from 'onnxruntime-node';
 import { InvalidOptionError } from '../errors.js';
 import { sampleToTensor, type Canvas } from '../image/sample.js';
@@ -53,6 +55,13 @@ export interface DetectionOptions {
   /** Canvas sides for those passes, as multiples of the image's longer side (default [2, 4]). */
   retryScales?: readonly number[];
   /**
+   * The most the first pass may enlarge the image to fill the detector's input (Infinity: always
+   * fill it, face-api's way). An image smaller than that sits in the centre of a larger canvas
+   * instead: with 1, images under 512 px are detected at their native scale. Larger images are
+   * unaffected (they are shrunk to fit). Measured on LFW's 250 px photos: see data/detection.json.
+   */
+  maxUpscale?: number;
+  /**
    * Smallest face width (px) that must be found (default 0: one pass over the whole image, which
    * finds faces wider than about 1/16 of the image's longer side). When set and smaller than that,
    * the image is also scanned in overlapping tiles at a resolution where such faces are big enough
@@ -60,6 +69,16 @@ export interface DetectionOptions {
    */
   minFaceSize?: number;
 }
+
+/**
+ * Bumped whenever detection's output changes for the same options, so encodings cached by an
+ * earlier version are not reused (it is part of Likeness.settings()). 2: small photos at native
+ * scale, the fill-the-input retry, boxes mostly outside the image dropped.
+ */
+export const DETECTION_REVISION = 2;
+
+/** Detections with less of their box inside the image than this are dropped. */
+const MIN_VISIBLE = 0.25;
 
 /** The SSD finds faces down to about this many pixels wide in its input (measured: 28–32 px). */
 const MIN_FACE_IN_INPUT = 32;
@@ -69,12 +88,19 @@ export interface Detection {
   score: number;
 }
 
+/** Tuned detection defaults, each with the measurement that produced it (data/detection.json). */
+interface TunedDetection {
+  maxUpscale: { value: number; measurement: string; command: string; measured: string };
+}
+const TUNED = JSON.parse(readFileSync(new URL('../../data/detection.json', import.meta.url), 'utf8')) as TunedDetection;
+
 export const DEFAULT_DETECTION: Required<DetectionOptions> = {
   minScore: 0.5,
   iouThreshold: 0.5,
   maxFaces: 100,
   retry: true,
   retryScales: [2, 4],
+  maxUpscale: TUNED.maxUpscale.value,
   minFaceSize: 0,
 };
 
@@ -86,6 +112,7 @@ export function resolveDetectionOptions(o: DetectionOptions = {}): Required<Dete
   if (!Array.isArray(r.retryScales) || !r.retryScales.every((x) => Number.isFinite(x) && x >= 1)) {
     throw new InvalidOptionError(`retryScales must be numbers ≥ 1, got ${String(r.retryScales)}`);
   }
+  if (!(r.maxUpscale > 0)) throw new InvalidOptionError(`maxUpscale must be > 0, got ${r.maxUpscale}`);
   if (!(Number.isFinite(r.minFaceSize) && r.minFaceSize >= 0)) throw new InvalidOptionError(`minFaceSize must be ≥ 0, got ${r.minFaceSize}`);
   return r;
 }
@@ -121,11 +148,15 @@ export class FaceDetector {
       const s = scores[a]!;
       if (!(s > o.minScore)) continue;
       // (ymin, xmin, ymax, xmax) relative to the canvas → image pixels, clipped to the image.
-      const y0 = Math.max(0, Math.min(img.height, boxes[a * 4]! * canvas.side + canvas.originY));
-      const x0 = Math.max(0, Math.min(img.width, boxes[a * 4 + 1]! * canvas.side + canvas.originX));
-      const y1 = Math.max(0, Math.min(img.height, boxes[a * 4 + 2]! * canvas.side + canvas.originY));
-      const x1 = Math.max(0, Math.min(img.width, boxes[a * 4 + 3]! * canvas.side + canvas.originX));
+      const [ry0, rx0, ry1, rx1] = [0, 1, 2, 3].map((k) => boxes[a * 4 + k]! * canvas.side + (k % 2 === 0 ? canvas.originY : canvas.originX)) as [number, number, number, number];
+      const y0 = Math.max(0, Math.min(img.height, ry0));
+      const x0 = Math.max(0, Math.min(img.width, rx0));
+      const y1 = Math.max(0, Math.min(img.height, ry1));
+      const x1 = Math.max(0, Math.min(img.width, rx1));
       if (x1 - x0 < 1 || y1 - y0 < 1) continue;
+      // A box mostly in the canvas's black padding is not a face of the image (a face cut by the
+      // image's edge keeps most of its box inside).
+      if ((x1 - x0) * (y1 - y0) < MIN_VISIBLE * (rx1 - rx0) * (ry1 - ry0)) continue;
       cand.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
       candScores.push(s);
     }
@@ -136,7 +167,9 @@ export class FaceDetector {
     const o = resolveDetectionOptions(options);
     const whole = { x: 0, y: 0, width: img.width, height: img.height };
     const side = Math.max(img.width, img.height);
-    const found = await this.detectOnCanvas(img, { originX: 0, originY: 0, side, valid: whole }, o);
+    // The first pass fills the input, unless that would enlarge the image more than maxUpscale.
+    const first = Math.max(side, this.spec.input.size / o.maxUpscale);
+    const found = await this.detectOnCanvas(img, first === side ? { originX: 0, originY: 0, side, valid: whole } : centredCanvas(img, first), o);
     const tile = Math.round((this.spec.input.size * o.minFaceSize) / MIN_FACE_IN_INPUT);
     if (o.minFaceSize > 0 && tile < side) {
       // Faces the whole-image pass may miss are smaller than side/16: tiles overlap by more than that.
@@ -146,12 +179,21 @@ export class FaceDetector {
       return mergeDetections(found, fromTiles, o);
     }
     if (found.length > 0 || !o.retry) return found;
-    for (const scale of o.retryScales) {
-      const big = Math.round(side * scale);
-      const canvas = { originX: -Math.floor((big - img.width) / 2), originY: -Math.floor((big - img.height) / 2), side: big, valid: whole };
-      const again = await this.detectOnCanvas(img, canvas, o);
+    // Retries: the image filling the input (when the first pass did not), then the larger canvases;
+    // a canvas within 5 % of one already tried adds nothing.
+    const tried = [first];
+    for (const canvasSide of [side, ...o.retryScales.map((scale) => side * scale)]) {
+      if (tried.some((t) => Math.abs(canvasSide - t) <= 0.05 * t)) continue;
+      tried.push(canvasSide);
+      const again = await this.detectOnCanvas(img, canvasSide === side ? { originX: 0, originY: 0, side, valid: whole } : centredCanvas(img, canvasSide), o);
       if (again.length > 0) return again;
     }
     return [];
   }
+}
+
+/** The image in the centre of a square canvas of about `side` pixels. */
+function centredCanvas(img: RgbImage, side: number): Canvas {
+  const big = Math.round(side);
+  return { originX: -Math.floor((big - img.width) / 2), originY: -Math.floor((big - img.height) / 2), side: big, valid: { x: 0, y: 0, width: img.width, height: img.height } };
 }
