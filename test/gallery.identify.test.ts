@@ -40,7 +40,10 @@ describe('hubness arithmetic', () => {
   });
 
   it('the built-in model carries its measured reference', () => {
-    expect(hubnessReference('faceapi-resnet128')).toEqual({ k: 5, reference: expect.closeTo(0.9195, 4) });
+    const ref = hubnessReference('faceapi-resnet128')!;
+    expect(ref.k).toBe(5);
+    expect(ref.reference).toBeGreaterThan(0.85); // LFW people's mean similarity to their 5 nearest others
+    expect(ref.reference).toBeLessThan(0.97);
     expect(hubnessReference('no-such-model')).toBeUndefined();
   });
 });
