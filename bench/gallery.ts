@@ -32,9 +32,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nearest } from '../src/gallery/brute-force.js';
 import { embeddingToBase64 } from '../src/gallery/encoding.js';
-import { Gallery } from '../src/gallery/gallery.js';
+import { describeEncoder, Gallery } from '../src/gallery/gallery.js';
 import { ExactIndex } from '../src/gallery/index/exact.js';
-import { Likeness } from '../src/likeness.js';
+import { resnet128 } from '../src/models/registry.js';
 import { HnswIndex, hnswFileFor } from '../src/gallery/index/hnsw.js';
 import { SqliteGalleryStore } from '../src/gallery/sqlite-store.js';
 import type { GalleryModel, GalleryRecord, LoadedEncodings } from '../src/gallery/types.js';
@@ -270,7 +270,6 @@ async function measure(n: number): Promise<SizeResult> {
   for (const e of exact) log(`  exact, ${e.threads} thread(s): p50 ${ms(e.p50)} ms, p99 ${ms(e.p99)} ms, ${e.candidates.toFixed(1)} rows re-ranked`);
 
   // identification through the Gallery (the store's exact index): raw, hubness cold, hubness warm
-  engine ??= await Likeness.create();
   const faces = timed.slice(0, Math.min(100, timed.length)).map((embedding) => ({ box: { x: 0, y: 0, width: 1, height: 1 }, score: 1, embedding }));
   const timeIdentify = async (g: Gallery, hubness: boolean): Promise<Latency> => {
     const lat: number[] = [];
@@ -389,7 +388,8 @@ async function measure(n: number): Promise<SizeResult> {
 
 // ── main ───────────────────────────────────────────────────────────────────────────────────────
 
-let engine: Likeness | undefined;
+// Identification needs the model's facts (thresholds, reference hubness), not its networks.
+const engine = describeEncoder(resnet128());
 const startLoad = la();
 const results: SizeResult[] = [];
 for (const n of sizes) results.push(await measure(n));

@@ -169,7 +169,9 @@ export class FaceDetector {
     const side = Math.max(img.width, img.height);
     // The first pass fills the input, unless that would enlarge the image more than maxUpscale.
     const first = Math.max(side, this.spec.input.size / o.maxUpscale);
-    const found = await this.detectOnCanvas(img, first === side ? { originX: 0, originY: 0, side, valid: whole } : centredCanvas(img, first), o);
+    // Filling the input, the image sits at the top left (face-api's padding); on a larger canvas, centred.
+    const canvasOf = (canvasSide: number): Canvas => (canvasSide === side ? { originX: 0, originY: 0, side, valid: whole } : centredCanvas(img, canvasSide));
+    const found = await this.detectOnCanvas(img, canvasOf(first), o);
     const tile = Math.round((this.spec.input.size * o.minFaceSize) / MIN_FACE_IN_INPUT);
     if (o.minFaceSize > 0 && tile < side) {
       // Faces the whole-image pass may miss are smaller than side/16: tiles overlap by more than that.
@@ -185,7 +187,7 @@ export class FaceDetector {
     for (const canvasSide of [side, ...o.retryScales.map((scale) => side * scale)]) {
       if (tried.some((t) => Math.abs(canvasSide - t) <= 0.05 * t)) continue;
       tried.push(canvasSide);
-      const again = await this.detectOnCanvas(img, canvasSide === side ? { originX: 0, originY: 0, side, valid: whole } : centredCanvas(img, canvasSide), o);
+      const again = await this.detectOnCanvas(img, canvasOf(canvasSide), o);
       if (again.length > 0) return again;
     }
     return [];

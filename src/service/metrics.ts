@@ -31,39 +31,29 @@ export class ServiceMetrics {
     });
     this.faces = new Counter({ name: 'likeness_faces_processed_total', help: 'Faces found in request images, by operation', labelNames: ['operation'], registers });
     this.rejected = new Counter({ name: 'likeness_requests_rejected_total', help: 'Requests refused for load: busy (queue full) or timeout', labelNames: ['reason'], registers });
-    new Gauge({
-      name: 'likeness_inference_queue_depth',
-      help: 'Images waiting for an inference worker',
-      registers,
-      collect() {
-        this.set(sources.queueDepth());
-      },
-    });
-    new Gauge({
-      name: 'likeness_inference_running',
-      help: 'Images being processed by inference workers',
-      registers,
-      collect() {
-        this.set(sources.running());
-      },
-    });
-    new Gauge({
-      name: 'likeness_gallery_subjects',
-      help: 'Subjects (people) in the gallery',
-      registers,
-      async collect() {
-        const s = await sources.gallery().catch(() => undefined);
-        if (s) this.set(s.subjects);
-      },
-    });
-    new Gauge({
-      name: 'likeness_gallery_faces',
-      help: 'Enrolled faces in the gallery',
-      registers,
-      async collect() {
-        const s = await sources.gallery().catch(() => undefined);
-        if (s) this.set(s.faces);
-      },
-    });
+    const gauge = (name: string, help: string, read: () => number | undefined | Promise<number | undefined>): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          const v = await read();
+          if (v !== undefined) this.set(v);
+        },
+      });
+    };
+    // The gallery is counted once per scrape, not once per gauge: a scrape collects every gauge at
+    // once, so the two gallery gauges share the count in flight.
+    let counting: Promise<{ subjects: number; faces: number } | undefined> | undefined;
+    const galleryStats = (): Promise<{ subjects: number; faces: number } | undefined> => {
+      counting ??= sources.gallery()
+        .catch(() => undefined)
+        .finally(() => (counting = undefined));
+      return counting;
+    };
+    gauge('likeness_inference_queue_depth', 'Images waiting for an inference worker', sources.queueDepth);
+    gauge('likeness_inference_running', 'Images being processed by inference workers', sources.running);
+    gauge('likeness_gallery_subjects', 'Subjects (people) in the gallery', async () => (await galleryStats())?.subjects);
+    gauge('likeness_gallery_faces', 'Enrolled faces in the gallery', async () => (await galleryStats())?.faces);
   }
 }
