@@ -11,7 +11,7 @@ import path from 'node:path';
 import { encodeSet } from '../src/eval/encode-set.js';
 import { cmc, dirAtFpir, type ProbeResult } from '../src/eval/metrics.js';
 import { largestFace } from '../src/eval/verify-eval.js';
-import { l2normalize } from '../src/match/distance.js';
+import { meanEncoding } from '../src/match/distance.js';
 
 const root = process.argv[2] ?? '../shared/data/lfw';
 const rows = (await readFile(path.join(root, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
@@ -27,11 +27,7 @@ const emb = (f: string) => {
   return r?.ok ? largestFace(r.faces)?.embedding : undefined;
 };
 const gallery = enrolled.map(([id, f]) => ({ id, faces: f.slice(0, 3).map(emb).filter((e): e is Float32Array => !!e) }));
-const mean = gallery.map((g) => {
-  const m = new Float32Array(128);
-  for (const e of g.faces) for (let k = 0; k < 128; k++) m[k]! += e[k]!;
-  return l2normalize(m);
-});
+const mean = gallery.map((g) => meanEncoding(g.faces));
 const dist = (a: Float32Array, b: Float32Array) => {
   let dot = 0;
   for (let k = 0; k < a.length; k++) dot += a[k]! * b[k]!;

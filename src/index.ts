@@ -16,7 +16,7 @@ export type { EmbedOptions } from './embed/embedder.js';
 export type { FivePoints } from './landmarks/landmarker.js';
 export { alignFace, dlibTemplate, fivePointTemplate, estimateSimilarity, warpAffine } from './align/index.js';
 export type { AlignmentTemplate } from './align/index.js';
-export { cosineSimilarity, euclidean, l2normalize, distance } from './match/distance.js';
+export { cosineSimilarity, euclidean, l2normalize, distance, meanEncoding } from './match/distance.js';
 export { decide, type Decision, type Encoding } from './match/verify.js';
 export { DEFAULT_EMBEDDER, calibratedThreshold, landmark68, resnet128, ssdMobilenetV1 } from './models/registry.js';
 export { defineEmbedder, type EmbedderDescription } from './models/custom.js';

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError, MultipleFacesError } from '../src/errors.js';
+import { EncodingMismatchError, InvalidOptionError, MultipleFacesError } from '../src/errors.js';
+import { meanEncoding } from '../src/match/distance.js';
 import { describeEncoder, Gallery } from '../src/gallery/gallery.js';
 import { Likeness } from '../src/likeness.js';
 import { adjustDistance, hubness } from '../src/match/hubness.js';
@@ -18,6 +19,16 @@ import { confidence } from '../src/match/calibration.js';
 import { defineEmbedder } from '../src/models/custom.js';
 import { hubnessReference, resnet128 } from '../src/models/registry.js';
 import { dataPath, hasData, skipMessage } from './helpers/data.js';
+
+describe('a subject\'s mean encoding', () => {
+  it('is the renormalised mean, and refuses nothing or mixed lengths with a typed error', () => {
+    const m = meanEncoding([Float32Array.of(1, 0), Float32Array.of(0, 1)]);
+    expect(m[0]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(m[1]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(() => meanEncoding([])).toThrow(EncodingMismatchError);
+    expect(() => meanEncoding([Float32Array.of(1, 0), Float32Array.of(1)])).toThrow(EncodingMismatchError);
+  });
+});
 
 describe('hubness arithmetic', () => {
   it('is the mean of the k largest similarities, undefined with nobody else', () => {

@@ -8,6 +8,7 @@ import { encodePng } from '../image/index.js';
 import { InvalidOptionError, MultipleFacesError, NoFaceError } from '../errors.js';
 import type { ImageInput, Likeness } from '../likeness.js';
 import type { EmbedderSpec } from '../models/spec.js';
+import { meanEncoding } from '../match/distance.js';
 import { adjustDistance, hubness, HUBNESS_NEIGHBOURS, type HubnessReference } from '../match/hubness.js';
 import { decideMatch, openSetDistance, rankSubjects, toCandidate, type Candidate } from '../match/identify.js';
 import { calibratedIdentifyThreshold, hubnessReference } from '../models/registry.js';
@@ -334,17 +335,6 @@ export class Gallery {
   async close(): Promise<void> {
     await this.store.close();
   }
-}
-
-/** The mean of unit encodings, renormalised to unit length. */
-function meanEncoding(encodings: readonly Float32Array[]): Float32Array {
-  const m = new Float32Array(encodings[0]!.length);
-  for (const e of encodings) for (let k = 0; k < m.length; k++) m[k]! += e[k]!;
-  let n = 0;
-  for (let k = 0; k < m.length; k++) n += m[k]! * m[k]!;
-  const s = n > 0 ? 1 / Math.sqrt(n) : 0;
-  for (let k = 0; k < m.length; k++) m[k]! *= s;
-  return m;
 }
 
 /** Halve a chip's size (box filter) for a small thumbnail. */

@@ -11,6 +11,17 @@ export function l2normalize(v: Float32Array): Float32Array {
   return out;
 }
 
+/** The mean of encodings, renormalised to unit length: a subject's encoding from several photos. */
+export function meanEncoding(encodings: readonly ArrayLike<number>[]): Float32Array {
+  if (encodings.length === 0) throw new EncodingMismatchError('no encodings to average');
+  const sum = new Float32Array(encodings[0]!.length);
+  for (const e of encodings) {
+    if (e.length !== sum.length) throw new EncodingMismatchError(`lengths ${sum.length} and ${e.length} differ`);
+    for (let k = 0; k < sum.length; k++) sum[k]! += e[k]!;
+  }
+  return l2normalize(sum);
+}
+
 function check(a: ArrayLike<number>, b: ArrayLike<number>): void {
   if (a.length !== b.length) throw new EncodingMismatchError(`lengths ${a.length} and ${b.length} differ`);
   if (a.length === 0) throw new EncodingMismatchError('empty encoding');

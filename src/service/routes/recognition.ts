@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { boxJson, faceJson } from '../../json.js';
 import { EncodingMismatchError, NoFaceError } from '../../errors.js';
 import { largestFirst, type Analysis, type EncodedFace } from '../../likeness.js';
+import { meanEncoding } from '../../match/distance.js';
 import { decide } from '../../match/verify.js';
 import type { Box } from '../../types.js';
 import type { ServiceContext } from '../context.js';
@@ -26,10 +27,7 @@ async function subjectEncoding(ctx: ServiceContext, id: string): Promise<Float32
   if (!s) throw notFound(`no subject with id ${JSON.stringify(id)}`);
   const faces = await ctx.gallery.store.listFaces(id, { withEmbeddings: true });
   if (faces.length === 0) throw new HttpError(422, 'E_SUBJECT_EMPTY', `subject ${id} has no enrolled face to compare with`);
-  const m = new Float32Array(faces[0]!.embedding.length);
-  for (const f of faces) for (let k = 0; k < m.length; k++) m[k]! += f.embedding[k]!;
-  const n = Math.hypot(...m);
-  return m.map((v) => v / n);
+  return meanEncoding(faces.map((f) => f.embedding));
 }
 
 function encodingOf(v: unknown, name: string, dims: number): Float32Array {
