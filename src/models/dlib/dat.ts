@@ -26,17 +26,21 @@ export interface DlibLayer {
   bias?: boolean;
 }
 
-class Cursor {
+/** A position in a dlib-serialised file, reading its compact integers, portable floats and tensors. */
+export class DlibStream {
   constructor(
     readonly buf: Uint8Array,
     public pos: number,
     readonly file: string,
+    /** What the file should be, for messages: "dlib network file", "dlib shape predictor file". */
+    readonly kind = 'dlib network file',
   ) {}
 
   fail(what: string): never {
-    throw new ModelError(`${this.file}: not a dlib network file this reader understands (${what} at byte ${this.pos})`);
+    throw new ModelError(`${this.file}: not a ${this.kind} this reader understands (${what} at byte ${this.pos})`);
   }
 
+  /** dlib's compact integer: one byte `size | (negative ? 0x80 : 0)`, then `size` little-endian bytes. */
   int(): number {
     if (this.pos >= this.buf.length) this.fail('unexpected end of file');
     const head = this.buf[this.pos++]!;
@@ -46,6 +50,14 @@ class Cursor {
     let v = 0;
     for (let i = 0; i < size; i++) v += this.buf[this.pos++]! * 2 ** (8 * i);
     return head & 0x80 ? -v : v;
+  }
+
+  /** dlib's portable float: mantissa and exponent as compact integers. */
+  float(): number {
+    const mantissa = this.int();
+    const exponent = this.int();
+    if (exponent >= 32766) this.fail('non-finite number');
+    return mantissa * 2 ** exponent;
   }
 
   tensor(): { dims: number[]; data: Float32Array } {
@@ -82,7 +94,7 @@ function findStrings(buf: Uint8Array, text: string): number[] {
   return out;
 }
 
-function readLayer(c: Cursor, type: DlibLayer['type']): DlibLayer {
+function readLayer(c: DlibStream, type: DlibLayer['type']): DlibLayer {
   const len = c.int();
   const tag = new TextDecoder().decode(c.buf.subarray(c.pos, c.pos + len));
   c.pos += len;
@@ -118,7 +130,7 @@ export function readDlibNetwork(buf: Uint8Array, file = 'dlib network'): DlibLay
   let end = 0;
   for (const s of starts) {
     if (s.pos < end) continue; // inside the previous layer's data
-    const c = new Cursor(buf, s.pos, file);
+    const c = new DlibStream(buf, s.pos, file);
     layers.push(readLayer(c, s.type));
     end = c.pos;
   }

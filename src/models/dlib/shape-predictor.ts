@@ -9,9 +9,9 @@
  * and its offset in the mean shape's frame). Numbers use dlib's compact integers and its portable
  * float encoding (mantissa · 2^exponent as two compact integers).
  */
-import { ModelError } from '../../errors.js';
 import { estimateSimilarity } from '../../align/similarity.js';
 import type { Box, Point, RgbImage } from '../../types.js';
+import { DlibStream } from './dat.js';
 
 interface Split {
   idx1: number;
@@ -34,34 +34,9 @@ export interface ShapePredictorModel {
   points: number;
 }
 
-class Reader {
-  pos = 0;
-  constructor(
-    private readonly buf: Uint8Array,
-    private readonly file: string,
-  ) {}
-
-  fail(what: string): never {
-    throw new ModelError(`${this.file}: not a dlib shape predictor file (${what} at byte ${this.pos})`);
-  }
-
-  int(): number {
-    if (this.pos >= this.buf.length) this.fail('unexpected end of file');
-    const head = this.buf[this.pos++]!;
-    const size = head & 0x0f;
-    if (size === 0 || size > 8 || (head & 0x70) !== 0) this.fail(`bad integer header 0x${head.toString(16)}`);
-    if (this.pos + size > this.buf.length) this.fail('unexpected end of file');
-    let v = 0;
-    for (let i = 0; i < size; i++) v += this.buf[this.pos++]! * 2 ** (8 * i);
-    return head & 0x80 ? -v : v;
-  }
-
-  /** dlib's portable float: mantissa and exponent as compact integers. */
-  float(): number {
-    const mantissa = this.int();
-    const exponent = this.int();
-    if (exponent >= 32766) this.fail('non-finite number');
-    return mantissa * 2 ** exponent;
+class Reader extends DlibStream {
+  constructor(buf: Uint8Array, file: string) {
+    super(buf, 0, file, 'dlib shape predictor file');
   }
 
   count(max: number): number {
