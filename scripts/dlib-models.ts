@@ -12,7 +12,7 @@
  * /255). The shape predictors need a box in the convention of dlib's detectors, which are not
  * available here: the box is the square whose placement of the predictor's mean shape best fits
  * face-api's landmarks (least squares, scale and translation), and the predictor then runs its
- * cascade from that mean shape. Chips use dlib's template at 150 px, padding 0.25 (for 5 points:
+ * cascade from that mean shape (the SSD's own box is tried too). Chips use dlib's template at 150 px, padding 0.25 (for 5 points:
  * the template's eye corners and nose base); the same template fed face-api's points is the
  * like-for-like comparison. `metric` keeps the network's raw outputs for each chip and its mirror:
  * Euclidean distance between raw outputs is what dlib's loss trained and its 0.6 threshold uses;
@@ -70,28 +70,35 @@ async function shapes(which: 'shape5' | 'shape68'): Promise<void> {
   const pairs = await readPairs(pairsFile);
   const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
   const likeness = await Likeness.create();
-  const enc = new Map<string, { dlib: Float32Array; faceapi: Float32Array }>();
+  const enc = new Map<string, { dlib: Float32Array; ssdBox: Float32Array; faceapi: Float32Array }>();
   let shift = 0;
   for (const [i, file] of files.entries()) {
     const img = await likeness.load(file);
     const face = largestFirst((await likeness.detect(img)).faces)[0];
     if (!face) continue;
-    const predicted = predictShape(model, greyOf(img), img.width, img.height, fitBox(model, ibug.map((k) => face.landmarks[k]!)));
-    const landmarks = face.landmarks.map((p) => ({ ...p }));
-    ibug.forEach((k, j) => (landmarks[k] = predicted[j]!));
+    const grey = greyOf(img);
+    const predicted = predictShape(model, grey, img.width, img.height, fitBox(model, ibug.map((k) => face.landmarks[k]!)));
+    const fromSsd = predictShape(model, grey, img.width, img.height, face.box);
+    const withPoints = (pts: readonly Point[]) => {
+      const landmarks = face.landmarks.map((p) => ({ ...p }));
+      ibug.forEach((k, j) => (landmarks[k] = pts[j]!));
+      return landmarks;
+    };
     shift += ibug.reduce((s, k, j) => s + Math.hypot(predicted[j]!.x - face.landmarks[k]!.x, predicted[j]!.y - face.landmarks[k]!.y), 0) / ibug.length;
-    const [dlib, faceapi] = await likeness.embedder.embedChips([alignFace(img, landmarks, template).chip, alignFace(img, face.landmarks, template).chip]);
-    enc.set(file, { dlib: dlib!, faceapi: faceapi! });
+    const chips = [withPoints(predicted), withPoints(fromSsd), face.landmarks].map((l) => alignFace(img, l, template).chip);
+    const [dlib, ssdBox, faceapi] = await likeness.embedder.embedChips(chips);
+    enc.set(file, { dlib: dlib!, ssdBox: ssdBox!, faceapi: faceapi! });
     if ((i + 1) % 500 === 0) process.stderr.write(`${which}: ${i + 1}/${files.length}\n`);
   }
   console.log(`${enc.size} of ${files.length} photos with a face; dlib's points lie ${(shift / enc.size).toFixed(2)} px from face-api's on average`);
-  for (const key of ['dlib', 'faceapi'] as const) {
+  const labels = { dlib: `dlib's ${which} points (fitted box)`, ssdBox: `dlib's ${which} points (SSD's box)`, faceapi: "face-api's points" };
+  for (const key of ['dlib', 'ssdBox', 'faceapi'] as const) {
     const items = pairs.map((p) => {
       const a = enc.get(p.a)?.[key];
       const b = enc.get(p.b)?.[key];
       return { fold: p.fold, same: p.same, distance: a && b ? euclidean(a, b) : Infinity };
     });
-    report(`${template.name} template, ${key === 'dlib' ? `dlib's ${which} points` : "face-api's points"}`, items);
+    report(`${template.name} template, ${labels[key]}`, items);
   }
 }
 
