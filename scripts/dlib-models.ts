@@ -159,19 +159,22 @@ async function metric(): Promise<void> {
   }
 }
 
-if (command === 'install') {
-  const args = process.argv.slice(3);
-  const names = (args.length ? args : ['resnet', 'shape5']) as DlibModelName[];
-  const unknown = names.filter((n) => !(n in DLIB_MODELS.files));
-  if (unknown.length) {
-    process.stderr.write(`unknown model ${unknown.join(', ')}; known: ${Object.keys(DLIB_MODELS.files).join(', ')}\n`);
-    process.exit(2);
-  }
-  console.log(`done: ${await installModelFiles(DLIB_MODELS, names, { log: (l) => console.log(l) })}`);
-} else if (command === 'float') await float();
-else if (command === 'shape5' || command === 'shape68') await shapes(command);
-else if (command === 'metric') await metric();
-else {
-  process.stderr.write('usage: npx tsx scripts/dlib-models.ts install [resnet] [shape5] [shape68] | float PAIRS | shape5 PAIRS | shape68 PAIRS | metric PAIRS\n');
+async function main(): Promise<void> {
+  if (command === 'install') {
+    const args = process.argv.slice(3);
+    const names = (args.length ? args : ['resnet', 'shape5']) as DlibModelName[];
+    const unknown = names.filter((n) => !(n in DLIB_MODELS.files));
+    if (unknown.length) throw new Error(`unknown model ${unknown.join(', ')}; known: ${Object.keys(DLIB_MODELS.files).join(', ')}`);
+    console.log(`done: ${await installModelFiles(DLIB_MODELS, names, { log: (l) => console.log(l) })}`);
+  } else if (command === 'float') await float();
+  else if (command === 'shape5' || command === 'shape68') await shapes(command);
+  else if (command === 'metric') await metric();
+  else throw new Error('usage: npx tsx scripts/dlib-models.ts install [resnet] [shape5] [shape68] | float PAIRS | shape5 PAIRS | shape68 PAIRS | metric PAIRS');
+}
+
+try {
+  await main();
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n`);
   process.exit(2);
 }
