@@ -8,6 +8,7 @@
  * which is the order of face-api's names below.
  */
 import { ModelError } from '../../errors.js';
+import { transposeData } from '../tfjs-graph/tensor.js';
 import type { Tensor, WeightMap } from '../tfjs-weights.js';
 import { readDlibNetwork, type DlibLayer } from './dat.js';
 
@@ -15,15 +16,6 @@ const BLOCKS = ['conv32_1', 'conv32_2', 'conv32_3', 'conv64_down', 'conv64_1', '
 
 /** face-api's prefixes for the 29 conv + scale pairs, in data-flow order. */
 export const RESNET_CONV_PREFIXES = ['conv32_down', ...BLOCKS.flatMap((b) => [`${b}/conv1`, `${b}/conv2`])];
-
-/** dlib's [out, in, h, w] filters as face-api's (tfjs) [h, w, in, out]. */
-function oihwToHwio(data: Float32Array, [o, i, h, w]: readonly number[]): Tensor {
-  const out = new Float32Array(data.length);
-  for (let a = 0; a < o!; a++)
-    for (let b = 0; b < i!; b++)
-      for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) out[((y * w! + x) * i! + b) * o! + a] = data[((a * i! + b) * h! + y) * w! + x]!;
-  return { shape: [h!, w!, i!, o!], data: out };
-}
 
 export function dlibResnetWeights(buf: Uint8Array, file = 'dlib_face_recognition_resnet_model_v1.dat'): WeightMap {
   const layers = readDlibNetwork(buf, file);
@@ -40,7 +32,8 @@ export function dlibResnetWeights(buf: Uint8Array, file = 'dlib_face_recognition
     const [o, i, h, w] = con.shape as [number, number, number, number];
     if (aff.shape[0] !== o) throw new ModelError(`${file}: layer ${prefix} has ${o} filters but its affine_ has ${aff.shape[0]} channels`);
     const nw = o * i * h * w;
-    map.set(`${prefix}/conv/filters`, oihwToHwio(con.params.subarray(0, nw), con.shape));
+    // dlib's [out, in, h, w] filters in face-api's (tfjs) [h, w, in, out] layout.
+    map.set(`${prefix}/conv/filters`, transposeData(con.params.subarray(0, nw), con.shape, [2, 3, 1, 0]));
     map.set(`${prefix}/conv/bias`, { shape: [o], data: con.bias ? con.params.slice(nw) : new Float32Array(o) });
     map.set(`${prefix}/scale/weights`, { shape: [o], data: aff.params.slice(0, o) });
     map.set(`${prefix}/scale/biases`, { shape: [o], data: aff.params.slice(o) });

@@ -70,11 +70,11 @@ export function broadcastMap(
 }
 
 /** out[j] = in[perm[j]] over axes. */
-export function transposeData(data: Float64Array, shape: readonly number[], perm: readonly number[]): { shape: number[]; data: Float64Array } {
+export function transposeData<T extends Float32Array | Float64Array>(data: T, shape: readonly number[], perm: readonly number[]): { shape: number[]; data: T } {
   const outShape = perm.map((p) => shape[p]!);
   const inSt = strides(shape);
   const permSt = perm.map((p) => inSt[p]!);
-  const out = new Float64Array(data.length);
+  const out = (data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length)) as T;
   const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
   for (let o = 0; o < out.length; o++) {
