@@ -21,7 +21,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { alignFace, dlibTemplate, mirrorHorizontal, type AlignmentTemplate } from '../src/align/index.js';
-import { auc, crossValidate, rocCurve, tarAtFar } from '../src/eval/metrics.js';
 import { readPairs } from '../src/eval/pairs.js';
 import { evaluateVerification } from '../src/eval/verify-eval.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
@@ -34,15 +33,10 @@ import { installModelFiles } from '../src/models/npm-files/install.js';
 import { resnet128 } from '../src/models/registry.js';
 import type { EmbedderSpec } from '../src/models/spec.js';
 import type { Box, Point } from '../src/types.js';
+import { figuresLine } from './lib/figures.js';
 
 const [command, pairsFile = 'view1.csv'] = process.argv.slice(2);
-const pct = (x: number): string => (x * 100).toFixed(2);
-
-function report(label: string, items: { fold: number; same: boolean; distance: number }[]): void {
-  const cv = crossValidate(items);
-  const roc = rocCurve(items);
-  console.log(`${label}: ${pct(cv.mean)} % ± ${pct(cv.std)}, AUC ${auc(roc).toFixed(5)}, TAR at FAR 1e-3 ${pct(tarAtFar(roc, 1e-3).tar)} %`);
-}
+const report = (label: string, items: { fold: number; same: boolean; distance: number }[]): void => console.log(figuresLine(label, items));
 
 /** The square box whose placement of the mean shape best fits the corresponding landmarks. */
 function fitBox(model: ShapePredictorModel, points: readonly Point[]): Box {
@@ -114,8 +108,8 @@ async function float(): Promise<void> {
       source: { kind: 'bytes', bytes },
       input: { ...base.input, normalization: { mean: base.input.normalization.mean, std: [std, std, std] } },
     };
-    const { report: r } = await evaluateVerification(pairsFile, { embedder: spec }, { label: `float /${std}` });
-    console.log(`float32 weights, input /${std}: ${pct(r.accuracy.mean)} % ± ${pct(r.accuracy.std)}, AUC ${r.auc.toFixed(5)}, TAR at FAR 1e-3 ${pct(r.tarAtFar.find((t) => t.far === 1e-3)!.tar)} %`);
+    const { scored } = await evaluateVerification(pairsFile, { embedder: spec }, { label: `float /${std}` });
+    report(`float32 weights, input /${std}`, scored);
   }
 }
 

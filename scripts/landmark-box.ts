@@ -7,11 +7,11 @@
  *
  *   npx tsx scripts/landmark-box.ts view1.csv
  */
-import { auc, crossValidate, rocCurve, tarAtFar } from '../src/eval/metrics.js';
 import { readPairs } from '../src/eval/pairs.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
 import { euclidean, meanEncoding } from '../src/match/distance.js';
 import type { Box } from '../src/types.js';
+import { figuresLine } from './lib/figures.js';
 
 const pairs = await readPairs(process.argv[2] ?? 'view1.csv');
 const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
@@ -42,16 +42,13 @@ for (const [i, file] of files.entries()) {
   }
   if ((i + 1) % 500 === 0) process.stderr.write(`${i + 1}/${files.length}\n`);
 }
-const pct = (x: number): string => (x * 100).toFixed(2);
 function report(label: string, encode: (e: Float32Array[]) => Float32Array): void {
   const items = pairs.map((p) => {
     const a = enc.get(p.a);
     const b = enc.get(p.b);
     return { fold: p.fold, same: p.same, distance: a && b ? euclidean(encode(a), encode(b)) : Infinity };
   });
-  const cv = crossValidate(items);
-  const roc = rocCurve(items);
-  console.log(`${label}: ${pct(cv.mean)} % ± ${pct(cv.std)}, AUC ${auc(roc).toFixed(5)}, TAR at FAR 1e-3 ${pct(tarAtFar(roc, 1e-3).tar)} %`);
+  console.log(figuresLine(label, items));
 }
 names.forEach((n, i) => report(n, (e) => e[i]!));
 const average = (picked: string[]) => (e: Float32Array[]) => meanEncoding(picked.map((n) => e[names.indexOf(n)]!));

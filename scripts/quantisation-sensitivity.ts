@@ -13,6 +13,7 @@ import { FACEAPI_CONVERSIONS, faceApiModelDir } from '../src/models/faceapi/inde
 import { resnet128 } from '../src/models/registry.js';
 import type { EmbedderSpec } from '../src/models/spec.js';
 import { readTfjsWeights, type Tensor } from '../src/models/tfjs-weights.js';
+import { figuresLine } from './lib/figures.js';
 
 const pairs = process.argv[2] ?? 'view1.csv';
 const bits = process.argv.slice(3).map(Number);
@@ -47,6 +48,6 @@ for (const b of bits.length ? bits : [8, 7, 6, 5]) {
     version: `${base.version}-requantised-${b}bit`,
     source: { kind: 'bytes', bytes: FACEAPI_CONVERSIONS.recognition.build(requantise(2 ** b)) },
   };
-  const { report } = await evaluateVerification(pairs, { embedder: spec }, { label: `${b} bits` });
-  console.log(`${b} bits: ${(report.accuracy.mean * 100).toFixed(2)} % ± ${(report.accuracy.std * 100).toFixed(2)}, AUC ${report.auc.toFixed(5)}, TAR@FAR1e-3 ${(report.tarAtFar.find((t) => t.far === 1e-3)!.tar * 100).toFixed(2)} %`);
+  const { scored } = await evaluateVerification(pairs, { embedder: spec }, { label: `${b} bits` });
+  console.log(figuresLine(`${b} bits`, scored));
 }

@@ -99,6 +99,12 @@ export function crossValidate(items: readonly (Scored & { fold: number })[]): Te
   return { folds, mean, std };
 }
 
+/** The standard figures of scored pairs: the cross-validated accuracy, the ROC and its AUC, EER and TAR at the given FARs. */
+export function verificationFigures(items: readonly (Scored & { fold: number })[], fars: readonly number[] = [1e-2, 1e-3]): { accuracy: TenFoldResult; roc: RocPoint[]; auc: number; eer: number; tarAtFar: { far: number; tar: number; threshold: number }[] } {
+  const roc = rocCurve(items);
+  return { accuracy: crossValidate(items), roc, auc: auc(roc), eer: eer(roc), tarAtFar: fars.map((far) => tarAtFar(roc, far)) };
+}
+
 export interface ProbeResult {
   /** The probe's true identity is enrolled. */
   known: boolean;

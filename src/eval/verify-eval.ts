@@ -6,7 +6,7 @@ import type { LikenessOptions } from '../likeness.js';
 import { euclidean, cosineSimilarity } from '../match/distance.js';
 import { Likeness } from '../likeness.js';
 import { encodeSet, type EncodeSetOptions } from './encode-set.js';
-import { auc, crossValidate, eer, rocCurve, tarAtFar, type RocPoint } from './metrics.js';
+import { verificationFigures, type RocPoint } from './metrics.js';
 import { readPairs } from './pairs.js';
 import { accuracyAt, type Scored } from './threshold.js';
 import type { CachedFace } from './encoding-cache.js';
@@ -60,17 +60,16 @@ export async function evaluateVerification(pairsFile: string, likenessOptions: L
     const distance = metric === 'euclidean' ? euclidean(a.embedding, b.embedding) : 1 - cosineSimilarity(a.embedding, b.embedding);
     return { distance, same: p.same, fold: p.fold };
   });
-  const cv = crossValidate(scored);
-  const roc = rocCurve(scored);
+  const { accuracy: cv, roc, auc, eer, tarAtFar } = verificationFigures(scored);
   const report: VerifyEvalReport = {
     pairsFile,
     pairs: pairs.length,
     folds: cv.folds.length,
     accuracy: { mean: cv.mean, std: cv.std, perFold: cv.folds.map((f) => f.accuracy) },
     thresholds: cv.folds.map((f) => f.threshold),
-    auc: auc(roc),
-    eer: eer(roc),
-    tarAtFar: [1e-2, 1e-3].map((far) => tarAtFar(roc, far)),
+    auc,
+    eer,
+    tarAtFar,
     calibrated: { threshold: engine.threshold, accuracy: accuracyAt(scored, engine.threshold) },
     failures: { images: failed.length, pairs: failedPairs, policy: 'a pair with an image without a face is answered "different" (distance ∞)', examples: failed.slice(0, 10) },
     model: { ...engine.model, metric },
