@@ -116,6 +116,21 @@ describe.skipIf(!ready)(`HTTP API${ready ? '' : ` (${skipMessage('seed-assignmen
     expect((await s.call('POST', '/v1/verify', { key: s.recognize, json: { image: b64(dbPhoto('kian')), subject: '00000000-0000-4000-8000-000000000000' } })).body.error.code).toBe('E_NOT_FOUND');
   });
 
+  it("verifies against a subject's cached encoding, and sees its faces change", async () => {
+    const id = (await s.call('POST', '/v1/subjects', { key: s.admin, json: { name: 'later' } })).body.id as string;
+    try {
+      const probe = { image: b64(seed('younes', 'camera_0.jpg')), subject: id };
+      expect(await s.call('POST', '/v1/verify', { key: s.recognize, json: probe })).toMatchObject({ status: 422, body: { error: { code: 'E_SUBJECT_EMPTY' } } });
+      // A face enrolled after the empty answer was cached: the gallery's cache follows the store.
+      expect((await s.call('POST', `/v1/subjects/${id}/faces`, { key: s.admin, json: { images: [b64(dbPhoto('younes'))] } })).status).toBe(201);
+      const now = await s.call('POST', '/v1/verify', { key: s.recognize, json: probe });
+      expect(now.status, JSON.stringify(now.body)).toBe(200);
+      expect(now.body.verified).toBe(true);
+    } finally {
+      expect((await s.call('DELETE', `/v1/subjects/${id}`, { key: s.admin })).status).toBe(204);
+    }
+  });
+
   it('detects (multipart and JSON) with the fields of `likeness detect --json`', async () => {
     const a = await s.call('POST', '/v1/detect', { key: s.recognize, form: form({ image: GROUP }) });
     expect(a.status).toBe(200);

@@ -273,7 +273,16 @@ export class Gallery {
     return name;
   }
 
-  /** A subject's mean encoding (renormalised); undefined for a subject without faces. */
+  /**
+   * A subject's encoding: the mean of its faces' encodings, renormalised (how `identify` scores it
+   * by default); undefined for a subject without faces. Cached until the store changes.
+   */
+  async subjectEncoding(subjectId: string): Promise<Float32Array | undefined> {
+    await this.checkDerivedCache();
+    return (await this.meanOf(subjectId))?.mean;
+  }
+
+  /** A subject's mean encoding (renormalised) and face count; undefined for a subject without faces. */
   private async meanOf(subjectId: string): Promise<{ mean: Float32Array; faces: number } | undefined> {
     if (this.derived.mean.has(subjectId)) return this.derived.mean.get(subjectId);
     const faces = await this.store.listFaces(subjectId, { withEmbeddings: true });

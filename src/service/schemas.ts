@@ -70,7 +70,7 @@ export const candidate = {
     distance: { type: 'number', description: 'Euclidean distance between unit encodings, 0..2' },
     similarity: { type: 'number', description: 'Cosine similarity, 1 − d²/2' },
     confidence: { type: 'number', description: 'Calibrated P(same person), 0..1' },
-    hubness: { type: 'number', description: "The subject's mean cosine similarity to its 5 nearest other enrolled people" },
+    hubness: { type: 'number', description: "The subject's mean cosine similarity to its k nearest other enrolled people (the model's k: 5 for the built-in one)" },
     adjustedDistance: {
       type: 'number',
       description: "The distance corrected for the subject's hubness, √(d² + max(0, hubness − the model's reference)); candidates are ranked and decided on it when present",

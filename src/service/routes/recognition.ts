@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { boxJson, faceJson } from '../../json.js';
 import { EncodingMismatchError, NoFaceError } from '../../errors.js';
 import { largestFirst, type Analysis, type EncodedFace } from '../../likeness.js';
-import { meanEncoding } from '../../match/distance.js';
 import { decide } from '../../match/verify.js';
 import type { Box } from '../../types.js';
 import type { ServiceContext } from '../context.js';
@@ -21,13 +20,13 @@ function largest(a: Analysis<EncodedFace>): EncodedFace {
   return f;
 }
 
-/** The mean of a subject's encodings, re-normalised (the gallery scores subjects the same way). */
+/** The subject's encoding as the gallery scores it (the mean of its faces', re-normalised). */
 async function subjectEncoding(ctx: ServiceContext, id: string): Promise<Float32Array> {
   const s = await ctx.gallery.store.getSubject(id);
   if (!s) throw notFound(`no subject with id ${JSON.stringify(id)}`);
-  const faces = await ctx.gallery.store.listFaces(id, { withEmbeddings: true });
-  if (faces.length === 0) throw new HttpError(422, 'E_SUBJECT_EMPTY', `subject ${id} has no enrolled face to compare with`);
-  return meanEncoding(faces.map((f) => f.embedding));
+  const e = await ctx.gallery.subjectEncoding(id);
+  if (!e) throw new HttpError(422, 'E_SUBJECT_EMPTY', `subject ${id} has no enrolled face to compare with`);
+  return e;
 }
 
 function encodingOf(v: unknown, name: string, dims: number): Float32Array {
