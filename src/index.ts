@@ -14,7 +14,7 @@ export type { LoadImageOptions, LoadedImage } from './image/index.js';
 export { DEFAULT_DETECTION, type Detection, type DetectionOptions } from './detect/detector.js';
 export type { EmbedOptions } from './embed/embedder.js';
 export type { FivePoints } from './landmarks/landmarker.js';
-export { alignFace, dlibTemplate, fivePointTemplate, estimateSimilarity, warpAffine } from './align/index.js';
+export { alignFace, dlibTemplate, extractChip, fivePointTemplate, estimateSimilarity, warpAffine } from './align/index.js';
 export type { AlignmentTemplate } from './align/index.js';
 export { cosineSimilarity, euclidean, l2normalize, distance, meanEncoding } from './match/distance.js';
 export { decide, type Decision, type Encoding } from './match/verify.js';

@@ -2,6 +2,7 @@
  * The library's one entry point: image → detect → landmarks → align → embed → verify.
  * The CLI and the service are thin shells over this class.
  */
+import { ALIGNMENT_REVISION } from './align/index.js';
 import { loadImage, type LoadImageOptions } from './image/index.js';
 import { DETECTION_REVISION, FaceDetector, resolveDetectionOptions, type DetectionOptions } from './detect/detector.js';
 import { Embedder, type EmbedOptions } from './embed/embedder.js';
@@ -121,6 +122,7 @@ export class Likeness {
       embedder: { ...spec(this.embedder.spec), threshold: undefined },
       // maxUpscale Infinity hashes as null (JSON), still distinct from any finite value.
       detection: { ...resolveDetectionOptions(this.options.detection), revision: DETECTION_REVISION },
+      alignment: { revision: ALIGNMENT_REVISION },
       landmarks: { mirror: this.options.landmarks?.mirror ?? false, ...(this.options.landmarks?.jitter ? { jitter: this.options.landmarks.jitter } : {}) },
       embedding: { mirror: this.options.embedding?.mirror ?? true, jitter: this.options.embedding?.jitter ?? 0 },
     };

@@ -7,6 +7,7 @@ import {
   dlibChipTransform,
   dlibTemplate,
   estimateSimilarity,
+  extractChip,
   fivePointsFrom68,
   fivePointTemplate,
   invertAffine,
@@ -249,6 +250,74 @@ describe('warpAffine', () => {
     // Same as warping with x → w − 1 − x.
     const w = warpAffine(img, [-1, 0, img.width - 1, 0, 1, 0], img.width, img.height);
     expect(Buffer.from(w.data).equals(Buffer.from(m.data))).toBe(true);
+  });
+});
+
+describe('extractChip', () => {
+  /** Per-channel mean and standard deviation of the red channel of a chip. */
+  function redStats(c: RgbImage): { mean: number; std: number } {
+    const v = Array.from({ length: c.width * c.height }, (_, i) => c.data[3 * i]!);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return { mean, std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) };
+  }
+  /** Red-channel centre of mass of a chip. */
+  function centroid(c: RgbImage): Point {
+    let m = 0, x = 0, y = 0;
+    for (let j = 0; j < c.height; j++) for (let i = 0; i < c.width; i++) {
+      const v = c.data[3 * (j * c.width + i)]!;
+      m += v; x += v * i; y += v * j;
+    }
+    return { x: x / m, y: y / m };
+  }
+
+  it('is warpAffine when the chip samples the photo at most 2 pixels apart', () => {
+    const big = randomImage(300, 260, 7);
+    for (const t of [similarity(1, 0.1, -20, 5), similarity(0.5, -0.3, 40, 60), similarity(0.501, 0.2, 10, -5)]) {
+      expect(Buffer.from(extractChip(big, t, 150, 150).data).equals(Buffer.from(warpAffine(big, t, 150, 150).data))).toBe(true);
+    }
+  });
+
+  it('averages detail finer than the chip instead of aliasing it', () => {
+    // 1-pixel black/white stripes, sampled 4 pixels apart: bilinear sampling alone lands on one colour
+    const W = 800;
+    const data = new Uint8Array(W * W * 3);
+    for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) data.fill(x % 2 ? 255 : 0, 3 * (y * W + x), 3 * (y * W + x) + 3);
+    const stripes: RgbImage = { width: W, height: W, data };
+    const t = similarity(0.25, 0, -20, -20); // chip covers the photo's [80, 680) square, 4 px per chip px
+    const aliased = redStats(warpAffine(stripes, t, 150, 150));
+    expect(aliased.mean === 0 || aliased.mean === 255).toBe(true);
+    const chip = redStats(extractChip(stripes, t, 150, 150));
+    expect(Math.abs(chip.mean - 127.5)).toBeLessThan(1);
+    expect(chip.std).toBeLessThan(1);
+  });
+
+  it('keeps the geometry: a shape lands where warpAffine puts it, at any reduction', () => {
+    // a white disc of radius 150 at (700, 500) in a 1600×1200 photo
+    const w = 1600, h = 1200;
+    const data = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x - 700) ** 2 + (y - 500) ** 2 <= 150 ** 2) data.fill(255, 3 * (y * w + x), 3 * (y * w + x) + 3);
+    const disc: RgbImage = { width: w, height: h, data };
+    for (const scale of [0.4, 0.2, 0.1]) {
+      // the disc centre maps to (75, 60), rotated by 0.3 rad
+      const r = similarity(scale, 0.3, 0, 0);
+      const at = applyAffine(r, { x: 700, y: 500 });
+      const t: Affine = [r[0], r[1], 75 - at.x, r[3], r[4], 60 - at.y];
+      const c = centroid(extractChip(disc, t, 150, 150));
+      expect(c.x).toBeCloseTo(75, 0);
+      expect(c.y).toBeCloseTo(60, 0);
+      const ref = centroid(warpAffine(disc, t, 150, 150));
+      expect(Math.hypot(c.x - ref.x, c.y - ref.y)).toBeLessThan(0.15);
+    }
+  });
+
+  it('leaves the part of the chip outside the photo black', () => {
+    const white: RgbImage = { width: 1000, height: 1000, data: new Uint8Array(1000 * 1000 * 3).fill(200) };
+    // 5 photo px per chip px; the chip's left 40 columns fall left of the photo
+    const chip = extractChip(white, [0.2, 0, 40, 0, 0.2, 0], 150, 150);
+    expect(pixel(chip, 10, 75)).toEqual([0, 0, 0]);
+    expect(pixel(chip, 38, 75)).toEqual([0, 0, 0]);
+    expect(pixel(chip, 42, 75)).toEqual([200, 200, 200]);
+    expect(pixel(chip, 149, 149)).toEqual([200, 200, 200]);
   });
 });
 

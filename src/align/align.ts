@@ -4,7 +4,14 @@
 import type { Affine, Point, RgbImage } from '../types.js';
 import { composeAffine, estimateSimilarity, invertAffine } from './similarity.js';
 import type { AlignmentTemplate } from './templates.js';
-import { warpAffine } from './warp.js';
+import { extractChip } from './warp.js';
+
+/**
+ * Bumped whenever chips change for the same landmarks and template, so encodings cached by an
+ * earlier version are not reused (it is part of Likeness.settings()). 2: faces sampled more than 2
+ * photo pixels per chip pixel are reduced first, as dlib's extract_image_chip does (extractChip).
+ */
+export const ALIGNMENT_REVISION = 2;
 
 export interface AlignOptions {
   /**
@@ -75,7 +82,8 @@ export function alignmentTransform(
 
 /**
  * Aligns one face: returns the `template.size`-square chip and the image → chip transform.
- * Pixels of the chip that fall outside the image are black (see warpAffine).
+ * Pixels of the chip that fall outside the image are black (see warpAffine); faces sampled more than
+ * 2 photo pixels per chip pixel are reduced first (see extractChip).
  */
 export function alignFace(
   img: RgbImage,
@@ -84,7 +92,7 @@ export function alignFace(
   options: AlignOptions = {},
 ): AlignedFace {
   const transform = alignmentTransform(landmarks68, template, options);
-  return { chip: warpAffine(img, transform, template.size, template.size), transform };
+  return { chip: extractChip(img, transform, template.size, template.size), transform };
 }
 
 /** Aligns several faces of the same image (one landmark set per face), in order. */

@@ -89,3 +89,14 @@ export function composeAffine(outer: Affine, inner: Affine): Affine {
     c1 * a2 + d1 * c2, c1 * b2 + d1 * d2, c1 * t2 + d1 * u2 + u1,
   ];
 }
+
+/**
+ * A similarity about the point (c, c): rotate by `degrees` and scale by `scale` about it, then shift
+ * by (dx, dy). On a chip, the small perturbations of test-time jitter.
+ */
+export function similarityAbout(c: number, scale: number, degrees: number, dx = 0, dy = 0): Affine {
+  const r = (degrees * Math.PI) / 180;
+  const a = scale * Math.cos(r);
+  const b = scale * Math.sin(r);
+  return [a, -b, c - a * c + b * c + dx, b, a, c - b * c - a * c + dy];
+}

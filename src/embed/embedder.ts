@@ -3,12 +3,12 @@
  * (optionally with their horizontal mirrors, averaged), and L2-normalise.
  */
 import type ort from 'onnxruntime-node';
-import { alignFace, composeAffine, dlibTemplate, fivePointsFrom68, fivePointTemplate, mirrorHorizontal, warpAffine, type AlignedFace, type AlignmentTemplate } from '../align/index.js';
+import { alignFace, composeAffine, dlibTemplate, fivePointsFrom68, fivePointTemplate, extractChip, mirrorHorizontal, similarityAbout, type AlignedFace, type AlignmentTemplate } from '../align/index.js';
 import { imageToTensor } from '../image/sample.js';
 import { l2normalize } from '../match/distance.js';
 import { runModel } from '../models/session.js';
 import type { EmbedderSpec } from '../models/spec.js';
-import type { Affine, Point, RgbImage } from '../types.js';
+import type { Point, RgbImage } from '../types.js';
 
 export interface EmbedOptions {
   /** Average the encodings of the chip and its mirror image (test-time augmentation). Default true. */
@@ -32,14 +32,6 @@ const JITTERS: readonly (readonly [number, number, number, number])[] = [
   [0, 0, 1, -3],
 ];
 
-/** chip → chip similarity: rotate by deg and scale by s about the centre c, then shift by (dx, dy). */
-function perturbation(c: number, dx: number, dy: number, s: number, deg: number): Affine {
-  const r = (deg * Math.PI) / 180;
-  const a = s * Math.cos(r);
-  const b = s * Math.sin(r);
-  return [a, -b, c - a * c + b * c + dx, b, a, c - b * c - a * c + dy];
-}
-
 export class Embedder {
   readonly template: AlignmentTemplate;
 
@@ -61,7 +53,7 @@ export class Embedder {
   jittered(img: RgbImage, face: AlignedFace, count: number): RgbImage[] {
     const n = this.spec.input.size;
     const c = (n - 1) / 2;
-    return JITTERS.slice(0, count).map(([dx, dy, s, deg]) => warpAffine(img, composeAffine(perturbation(c, dx, dy, s, deg), face.transform), n, n));
+    return JITTERS.slice(0, count).map(([dx, dy, s, deg]) => extractChip(img, composeAffine(similarityAbout(c, s, deg, dx, dy), face.transform), n, n));
   }
 
   /** Raw network outputs for chips already of the input size (no normalisation, no mirroring). */
