@@ -1,0 +1,142 @@
+/**
+ * dlib's test-time jitter, measured on View 1 (never to choose on View 2). dlib's example says its
+ * ResNet gets 99.38 % on LFW when each descriptor is the mean over 100 copies of the chip made by
+ * dlib::jitter_image, and 99.13 % without. jitter_image, reproduced here: a crop of the chip shrunk by
+ * 3 px a side, moved by up to ±2 % of its size (whole pixels), enlarged 1.01–1.04× (box of
+ * size/U(0.97, 1)), rotated by U(−3°, 3°) and mirrored half of the time (here: every other copy).
+ * Each copy is warped from the photo in one resampling (dlib resamples its chip again). The default
+ * pipeline otherwise: largest face, face-api's 68 landmarks, dlib template at 150 px.
+ *
+ *   npx tsx scripts/dlib-jitter.ts view1.csv            # encode (a process per core, ~27 min on 2), then report
+ *   npx tsx scripts/dlib-jitter.ts view1.csv --report   # report from the saved outputs
+ *
+ * Work files (the 102 raw network outputs per photo: chip, mirror, 100 copies) go to
+ * $LIKENESS_EXPERIMENTS (default <tmp>/likeness-dlib-jitter).
+ */
+import { fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { composeAffine, extractChip, mirrorHorizontal, similarityAbout } from '../src/align/index.js';
+import { readPairs } from '../src/eval/pairs.js';
+import { largestFirst, Likeness } from '../src/likeness.js';
+import { euclidean, l2normalize } from '../src/match/distance.js';
+import type { Affine } from '../src/types.js';
+import { figuresLine } from './lib/figures.js';
+
+const COPIES = 100;
+const PER = COPIES + 2; // chip, its mirror, the copies
+const WORK = process.env.LIKENESS_EXPERIMENTS ?? path.join(os.tmpdir(), 'likeness-dlib-jitter');
+
+const args = process.argv.slice(2);
+const pairsFile = args.find((a) => !a.startsWith('--')) ?? 'view1.csv';
+const partArg = args[args.indexOf('--part') + 1];
+const pairs = await readPairs(pairsFile);
+const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
+const partFile = (part: number, parts: number): string => path.join(WORK, `${path.basename(pairsFile)}-${part}-of-${parts}.f32`);
+
+/** Deterministic uniform numbers in [0, 1) (mulberry32), seeded per photo. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One draw of dlib::jitter_image's geometry as a chip → chip similarity (n: chip size). */
+function jitter(rnd: () => number, n: number): Affine {
+  const between = (lo: number, hi: number): number => lo + (hi - lo) * rnd();
+  const inner = n - 6;
+  const tx = Math.round(between(-0.02, 0.02) * inner);
+  const ty = Math.round(between(-0.02, 0.02) * inner);
+  const box = Math.floor(inner / between(0.97, 0.99999));
+  const zoom = (n - 1) / (box - 1);
+  const degrees = between(-3, 3);
+  // output = centre + zoom·R·(p − centre − t): the shift after the rotation is −zoom·R·t
+  const r = (degrees * Math.PI) / 180;
+  const [cos, sin] = [Math.cos(r), Math.sin(r)];
+  return similarityAbout((n - 1) / 2, zoom, degrees, -zoom * (cos * tx - sin * ty), -zoom * (sin * tx + cos * ty));
+}
+
+async function encodePart(part: number, parts: number): Promise<void> {
+  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const mine = files.filter((_, i) => i % parts === part);
+  const d = likeness.embedder.spec.outputSize;
+  const out = new Float32Array(mine.length * PER * d).fill(Number.NaN);
+  for (const [i, file] of mine.entries()) {
+    const img = await likeness.load(file);
+    const face = largestFirst((await likeness.align(img)).faces)[0];
+    if (face) {
+      const rnd = random(createHash('sha256').update(path.basename(file)).digest().readUInt32LE(0));
+      const n = face.chip.width;
+      const copies = Array.from({ length: COPIES }, (_, j) => {
+        const c = extractChip(img, composeAffine(jitter(rnd, n), face.transform), n, n);
+        return j % 2 ? mirrorHorizontal(c) : c;
+      });
+      const chips = [face.chip, mirrorHorizontal(face.chip), ...copies];
+      for (let s = 0; s < chips.length; s += 34) {
+        (await likeness.embedder.raw(chips.slice(s, s + 34))).forEach((v, k) => out.set(v, (i * PER + s + k) * d));
+      }
+    }
+    if ((i + 1) % 500 === 0) process.stderr.write(`part ${part}: ${i + 1}/${mine.length}\n`);
+  }
+  await writeFile(partFile(part, parts), Buffer.from(out.buffer));
+}
+
+async function encodeAll(parts: number): Promise<void> {
+  await mkdir(WORK, { recursive: true });
+  await Promise.all(
+    Array.from({ length: parts }, (_, part) => {
+      const child = fork(process.argv[1]!, [pairsFile, '--part', `${part}/${parts}`]);
+      return new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`part ${part} exited with ${code}`)))));
+    }),
+  );
+}
+
+async function report(parts: number): Promise<void> {
+  const outputs = new Map<string, Float32Array>();
+  const d = 128;
+  for (let part = 0; part < parts; part++) {
+    const buf = await readFile(partFile(part, parts));
+    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    files.filter((_, i) => i % parts === part).forEach((f, i) => outputs.set(f, all.subarray(i * PER * d, (i + 1) * PER * d)));
+  }
+  /** Mean of the chosen outputs (each L2-normalised, or raw as dlib averages), L2-normalised. */
+  const mean = (picks: readonly number[], normalise = true) => (o: Float32Array): Float32Array => {
+    const sum = new Float32Array(d);
+    for (const j of picks) {
+      const v = o.subarray(j * d, (j + 1) * d);
+      const u = normalise ? l2normalize(v) : v;
+      for (let k = 0; k < d; k++) sum[k]! += u[k]!;
+    }
+    return l2normalize(sum);
+  };
+  const line = (label: string, encode: (o: Float32Array) => Float32Array): void => {
+    const enc = new Map<string, Float32Array | undefined>();
+    for (const [f, o] of outputs) enc.set(f, Number.isNaN(o[0]) ? undefined : encode(o));
+    const items = pairs.map((p) => {
+      const a = enc.get(p.a);
+      const b = enc.get(p.b);
+      return { fold: p.fold, same: p.same, distance: a && b ? euclidean(a, b) : Infinity };
+    });
+    console.log(figuresLine(label, items));
+  };
+  const copies = (n: number): number[] => Array.from({ length: n }, (_, j) => 2 + j);
+  line('chip + mirror (the default)', mean([0, 1]));
+  for (const n of [2, 4, 10, 20, 50, 100]) line(`${n} jittered copies`, mean(copies(n)));
+  line('100 jittered copies, raw outputs averaged (dlib)', mean(copies(100), false));
+  line('chip + mirror + 100 jittered copies', mean([0, 1, ...copies(100)]));
+}
+
+if (partArg && args.includes('--part')) {
+  const [part, parts] = partArg.split('/').map(Number) as [number, number];
+  await encodePart(part, parts);
+} else {
+  const parts = os.availableParallelism();
+  if (!args.includes('--report')) await encodeAll(parts);
+  await report(parts);
+}
