@@ -21,6 +21,7 @@ import path from 'node:path';
 import { composeAffine, extractChip, mirrorHorizontal, similarityAbout } from '../src/align/index.js';
 import { readPairs } from '../src/eval/pairs.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
+import { seededRng, type Rng } from '../src/random.js';
 import { euclidean, l2normalize } from '../src/match/distance.js';
 import type { Affine } from '../src/types.js';
 import { figuresLine } from './lib/figures.js';
@@ -36,30 +37,15 @@ const pairs = await readPairs(pairsFile);
 const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
 const partFile = (part: number, parts: number): string => path.join(WORK, `${path.basename(pairsFile)}-${part}-of-${parts}.f32`);
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), seeded per photo. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One draw of dlib::jitter_image's geometry as a chip → chip similarity (n: chip size). */
-function jitter(rnd: () => number, n: number): Affine {
+function jitter(rnd: Rng, n: number): Affine {
   const between = (lo: number, hi: number): number => lo + (hi - lo) * rnd();
   const inner = n - 6;
   const tx = Math.round(between(-0.02, 0.02) * inner);
   const ty = Math.round(between(-0.02, 0.02) * inner);
   const box = Math.floor(inner / between(0.97, 0.99999));
-  const zoom = (n - 1) / (box - 1);
-  const degrees = between(-3, 3);
-  // output = centre + zoom·R·(p − centre − t): the shift after the rotation is −zoom·R·t
-  const r = (degrees * Math.PI) / 180;
-  const [cos, sin] = [Math.cos(r), Math.sin(r)];
-  return similarityAbout((n - 1) / 2, zoom, degrees, -zoom * (cos * tx - sin * ty), -zoom * (sin * tx + cos * ty));
+  // the crop centred t from the chip's centre, enlarged to fill the chip and rotated about its centre
+  return composeAffine(similarityAbout((n - 1) / 2, (n - 1) / (box - 1), between(-3, 3)), [1, 0, -tx, 0, 1, -ty]);
 }
 
 async function encodePart(part: number, parts: number): Promise<void> {
@@ -71,7 +57,7 @@ async function encodePart(part: number, parts: number): Promise<void> {
     const img = await likeness.load(file);
     const face = largestFirst((await likeness.align(img)).faces)[0];
     if (face) {
-      const rnd = random(createHash('sha256').update(path.basename(file)).digest().readUInt32LE(0));
+      const rnd = seededRng(createHash('sha256').update(path.basename(file)).digest().readUInt32LE(0));
       const n = face.chip.width;
       const copies = Array.from({ length: COPIES }, (_, j) => {
         const c = extractChip(img, composeAffine(jitter(rnd, n), face.transform), n, n);
@@ -99,10 +85,11 @@ async function encodeAll(parts: number): Promise<void> {
 
 async function report(parts: number): Promise<void> {
   const outputs = new Map<string, Float32Array>();
-  const d = 128;
+  let d = 0;
   for (let part = 0; part < parts; part++) {
     const buf = await readFile(partFile(part, parts));
     const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    d = all.length / PER / files.filter((_, i) => i % parts === part).length;
     files.filter((_, i) => i % parts === part).forEach((f, i) => outputs.set(f, all.subarray(i * PER * d, (i + 1) * PER * d)));
   }
   /** Mean of the chosen outputs (each L2-normalised, or raw as dlib averages), L2-normalised. */

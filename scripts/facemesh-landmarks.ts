@@ -50,6 +50,7 @@ import { euclidean } from '../src/match/distance.js';
 import { locateHumanModel } from '../src/models/human/index.js';
 import { convertGraphModelCached, readGraphModel } from '../src/models/tfjs-graph/index.js';
 import type { Affine, Box, Point, RgbImage } from '../src/types.js';
+import { seededRng } from '../src/random.js';
 
 const WORK = process.env.LIKENESS_EXPERIMENTS ?? path.join(os.tmpdir(), 'likeness-facemesh');
 const SHARDS = 2;
@@ -89,14 +90,7 @@ type Config = (typeof CONFIGS)[number];
 function gaussians(key: string): () => number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  let a = h >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededRng(h);
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

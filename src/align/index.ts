@@ -1,5 +1,5 @@
 export { estimateSimilarity, invertAffine, applyAffine, composeAffine, similarityAbout } from './similarity.js';
-export { extractChip, warpAffine, mirrorHorizontal } from './warp.js';
+export { extractChip, samplingStep, warpAffine, mirrorHorizontal } from './warp.js';
 export { dlibTemplate, fivePointTemplate, fivePointsFrom68, FIVE_POINT_ORDER } from './templates.js';
 export type { AlignmentTemplate } from './templates.js';
 export { ALIGNMENT_REVISION, alignFace, alignFaces, alignmentTransform, dlibChipTransform } from './align.js';

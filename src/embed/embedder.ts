@@ -3,12 +3,12 @@
  * (optionally with their horizontal mirrors, averaged), and L2-normalise.
  */
 import type ort from 'onnxruntime-node';
-import { alignFace, composeAffine, dlibTemplate, fivePointsFrom68, fivePointTemplate, extractChip, mirrorHorizontal, similarityAbout, type AlignedFace, type AlignmentTemplate } from '../align/index.js';
+import { alignFace, alignmentTransform, composeAffine, dlibTemplate, fivePointsFrom68, fivePointTemplate, extractChip, mirrorHorizontal, similarityAbout, type AlignedFace, type AlignmentTemplate } from '../align/index.js';
 import { imageToTensor } from '../image/sample.js';
 import { l2normalize } from '../match/distance.js';
 import { runModel } from '../models/session.js';
 import type { EmbedderSpec } from '../models/spec.js';
-import type { Point, RgbImage } from '../types.js';
+import type { Affine, Point, RgbImage } from '../types.js';
 
 export interface EmbedOptions {
   /** Average the encodings of the chip and its mirror image (test-time augmentation). Default true. */
@@ -43,10 +43,18 @@ export class Embedder {
     this.template = spec.alignment.template === 'dlib68' ? dlibTemplate(size, spec.alignment.padding) : fivePointTemplate(size, spec.alignment.padding);
   }
 
+  /** The image → chip transform of one face from its 68 landmarks (this embedder's template and mapping). */
+  transform(landmarks68: readonly Point[]): Affine {
+    return alignmentTransform(this.templatePoints(landmarks68), this.template, { mapping: this.spec.alignment.mapping ?? 'template' });
+  }
+
   /** The aligned chip for one face from its 68 landmarks. */
   align(img: RgbImage, landmarks68: readonly Point[]): AlignedFace {
-    const pts = this.spec.alignment.template === 'dlib68' ? landmarks68 : fivePointsFrom68(landmarks68);
-    return alignFace(img, pts, this.template, { mapping: this.spec.alignment.mapping ?? 'template' });
+    return alignFace(img, this.templatePoints(landmarks68), this.template, { mapping: this.spec.alignment.mapping ?? 'template' });
+  }
+
+  private templatePoints(landmarks68: readonly Point[]): readonly Point[] {
+    return this.spec.alignment.template === 'dlib68' ? landmarks68 : fivePointsFrom68(landmarks68);
   }
 
   /** Jittered chips of an aligned face (for test-time averaging). */
