@@ -13,18 +13,18 @@
  * Work files (the 102 raw network outputs per photo: chip, mirror, 100 copies) go to
  * $LIKENESS_EXPERIMENTS (default <tmp>/likeness-dlib-jitter).
  */
-import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { composeAffine, extractChip, mirrorHorizontal, similarityAbout } from '../src/align/index.js';
 import { readPairs } from '../src/eval/pairs.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
 import { seededRng, type Rng } from '../src/random.js';
-import { euclidean, l2normalize } from '../src/match/distance.js';
+import { l2normalize } from '../src/match/distance.js';
 import type { Affine } from '../src/types.js';
-import { figuresLine } from './lib/figures.js';
+import { figuresLine, pairDistances } from './lib/figures.js';
+import { itemsOf, partsMain, readPartOutputs } from './lib/parts.js';
 
 const COPIES = 100;
 const PER = COPIES + 2; // chip, its mirror, the copies
@@ -32,7 +32,6 @@ const WORK = process.env.LIKENESS_EXPERIMENTS ?? path.join(os.tmpdir(), 'likenes
 
 const args = process.argv.slice(2);
 const pairsFile = args.find((a) => !a.startsWith('--')) ?? 'view1.csv';
-const partArg = args[args.indexOf('--part') + 1];
 const pairs = await readPairs(pairsFile);
 const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
 const partFile = (part: number, parts: number): string => path.join(WORK, `${path.basename(pairsFile)}-${part}-of-${parts}.f32`);
@@ -50,7 +49,7 @@ function jitter(rnd: Rng, n: number): Affine {
 
 async function encodePart(part: number, parts: number): Promise<void> {
   const likeness = await Likeness.create({ intraOpThreads: 1 });
-  const mine = files.filter((_, i) => i % parts === part);
+  const mine = itemsOf(files, part, parts);
   const d = likeness.embedder.spec.outputSize;
   const out = new Float32Array(mine.length * PER * d).fill(Number.NaN);
   for (const [i, file] of mine.entries()) {
@@ -73,25 +72,8 @@ async function encodePart(part: number, parts: number): Promise<void> {
   await writeFile(partFile(part, parts), Buffer.from(out.buffer));
 }
 
-async function encodeAll(parts: number): Promise<void> {
-  await mkdir(WORK, { recursive: true });
-  await Promise.all(
-    Array.from({ length: parts }, (_, part) => {
-      const child = fork(process.argv[1]!, [pairsFile, '--part', `${part}/${parts}`]);
-      return new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`part ${part} exited with ${code}`)))));
-    }),
-  );
-}
-
 async function report(parts: number): Promise<void> {
-  const outputs = new Map<string, Float32Array>();
-  let d = 0;
-  for (let part = 0; part < parts; part++) {
-    const buf = await readFile(partFile(part, parts));
-    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-    d = all.length / PER / files.filter((_, i) => i % parts === part).length;
-    files.filter((_, i) => i % parts === part).forEach((f, i) => outputs.set(f, all.subarray(i * PER * d, (i + 1) * PER * d)));
-  }
+  const { outputs, d } = await readPartOutputs(files, parts, (part) => partFile(part, parts), PER);
   /** Mean of the chosen outputs (each L2-normalised, or raw as dlib averages), L2-normalised. */
   const mean = (picks: readonly number[], normalise = true) => (o: Float32Array): Float32Array => {
     const sum = new Float32Array(d);
@@ -105,12 +87,7 @@ async function report(parts: number): Promise<void> {
   const line = (label: string, encode: (o: Float32Array) => Float32Array): void => {
     const enc = new Map<string, Float32Array | undefined>();
     for (const [f, o] of outputs) enc.set(f, Number.isNaN(o[0]) ? undefined : encode(o));
-    const items = pairs.map((p) => {
-      const a = enc.get(p.a);
-      const b = enc.get(p.b);
-      return { fold: p.fold, same: p.same, distance: a && b ? euclidean(a, b) : Infinity };
-    });
-    console.log(figuresLine(label, items));
+    console.log(figuresLine(label, pairDistances(pairs, (f) => enc.get(f))));
   };
   const copies = (n: number): number[] => Array.from({ length: n }, (_, j) => 2 + j);
   line('chip + mirror (the default)', mean([0, 1]));
@@ -119,11 +96,4 @@ async function report(parts: number): Promise<void> {
   line('chip + mirror + 100 jittered copies', mean([0, 1, ...copies(100)]));
 }
 
-if (partArg && args.includes('--part')) {
-  const [part, parts] = partArg.split('/').map(Number) as [number, number];
-  await encodePart(part, parts);
-} else {
-  const parts = os.availableParallelism();
-  if (!args.includes('--report')) await encodeAll(parts);
-  await report(parts);
-}
+await partsMain(args, WORK, encodePart, report);

