@@ -135,12 +135,13 @@ export function readMmodModel(buf: Uint8Array, file = 'mmod_human_face_detector.
         layer.bias[o] = (layer.bias[o]! - runningMeans[o]!) * a + gb[filters + o]!;
       }
       pos = s.pos;
-      const r = findTag(buf, 'relu_', pos);
-      const after = findTag(buf, 'con_4', pos);
-      if (r >= 0 && (after < 0 || r < after)) {
-        layer.relu = true;
-        pos = r + 2;
-      }
+    }
+    // A relu_ before the next convolution closes this layer.
+    const r = findTag(buf, 'relu_', pos);
+    const after = findTag(buf, 'con_4', pos);
+    if (r >= 0 && (after < 0 || r < after)) {
+      layer.relu = true;
+      pos = r + 2;
     }
     layers.push(layer);
   }
