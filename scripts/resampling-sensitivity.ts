@@ -8,6 +8,10 @@
  *   random similarity    rotation U(−5°, 5°), scale U(0.95, 1.05), shift U(−3, 3) px about the centre
  *                        (seeded per photo), as an alignment would, with its blur
  *
+ * and the other way, whether sharpening the photos given wins back what their resampling cost:
+ *
+ *   unsharp mask a       x + a·(x − B x), B the 3×3 binomial blur ([1 2 1]/4 each way), a = 0.5 or 1
+ *
  *   npx tsx scripts/resampling-sensitivity.ts view1.csv            # encode (a process per core), then report
  *   npx tsx scripts/resampling-sensitivity.ts view1.csv --report   # report from the saved encodings
  *
@@ -25,13 +29,29 @@ import type { Affine, RgbImage } from '../src/types.js';
 import { figuresLine, pairDistances } from './lib/figures.js';
 import { itemsOf, partsMain, readPartOutputs } from './lib/parts.js';
 
-const VARIANTS = ['as given', 'half-pixel shift', 'random similarity'] as const;
+const VARIANTS = ['as given', 'half-pixel shift', 'random similarity', 'unsharp mask 0.5', 'unsharp mask 1'] as const;
 const WORK = process.env.LIKENESS_EXPERIMENTS ?? path.join(os.tmpdir(), 'likeness-resampling');
 const args = process.argv.slice(2);
 const pairsFile = args.find((a) => !a.startsWith('--')) ?? 'view1.csv';
 const pairs = await readPairs(pairsFile);
 const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
 const partFile = (part: number, parts: number): string => path.join(WORK, `${path.basename(pairsFile)}-${part}-of-${parts}.f32`);
+
+/** Unsharp mask: x + amount·(x − B x) with B the separable [1 2 1]/4 blur (edges clamped), rounded and clipped. */
+function unsharp(img: RgbImage, amount: number): RgbImage {
+  const { width: w, height: h, data } = img;
+  const at = (x: number, y: number, c: number): number => data[(Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * 3 + c]!;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) {
+        let blur = 0;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) blur += (2 - Math.abs(dx)) * (2 - Math.abs(dy)) * at(x + dx, y + dy, c);
+        const v = at(x, y, c);
+        out[(y * w + x) * 3 + c] = Math.min(255, Math.max(0, Math.round(v + amount * (v - blur / 16))));
+      }
+  return { width: w, height: h, data: out };
+}
 
 /** Rotate by `degrees` and scale by `scale` about the image centre, then shift by (dx, dy). */
 function aboutCentre(img: RgbImage, scale: number, degrees: number, dx: number, dy: number): Affine {
@@ -52,7 +72,13 @@ async function encodePart(part: number, parts: number): Promise<void> {
     const img = await likeness.load(file);
     const rnd = seededRng(createHash('sha256').update(path.basename(file)).digest().readUInt32LE(0));
     const between = (lo: number, hi: number): number => lo + (hi - lo) * rnd();
-    const images = [img, warpAffine(img, [1, 0, 0.5, 0, 1, 0.5], img.width, img.height), warpAffine(img, aboutCentre(img, between(0.95, 1.05), between(-5, 5), between(-3, 3), between(-3, 3)), img.width, img.height)];
+    const images = [
+      img,
+      warpAffine(img, [1, 0, 0.5, 0, 1, 0.5], img.width, img.height),
+      warpAffine(img, aboutCentre(img, between(0.95, 1.05), between(-5, 5), between(-3, 3), between(-3, 3)), img.width, img.height),
+      unsharp(img, 0.5),
+      unsharp(img, 1),
+    ];
     for (const [k, image] of images.entries()) {
       const face = largestFirst((await likeness.embed(image)).faces)[0];
       if (face) out.set(face.embedding, (i * VARIANTS.length + k) * d);
