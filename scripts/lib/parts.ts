@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 
 /** This process's part when it is a child (`--part i/n` among the arguments), else undefined. */
-export function partOf(args: readonly string[]): { part: number; parts: number } | undefined {
+function partOf(args: readonly string[]): { part: number; parts: number } | undefined {
   const i = args.indexOf('--part');
   if (i < 0) return undefined;
   const [part, parts] = (args[i + 1] ?? '').split('/').map(Number);
@@ -16,7 +16,7 @@ export function partOf(args: readonly string[]): { part: number; parts: number }
 }
 
 /** Forks this script once per part (default: one per core) and waits for every child to succeed. */
-export async function runParts(args: readonly string[], parts = os.availableParallelism()): Promise<void> {
+async function runParts(args: readonly string[], parts = os.availableParallelism()): Promise<void> {
   await Promise.all(
     Array.from({ length: parts }, (_, part) => {
       const child = fork(process.argv[1]!, [...args, '--part', `${part}/${parts}`]);
