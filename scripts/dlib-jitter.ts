@@ -14,27 +14,18 @@
  * $LIKENESS_EXPERIMENTS (default <tmp>/likeness-dlib-jitter).
  */
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { composeAffine, extractChip, mirrorHorizontal, similarityAbout } from '../src/align/index.js';
-import { readPairs } from '../src/eval/pairs.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
 import { seededRng, type Rng } from '../src/random.js';
 import { l2normalize } from '../src/match/distance.js';
 import type { Affine } from '../src/types.js';
 import { figuresLine, pairDistances } from './lib/figures.js';
-import { itemsOf, partsMain, readPartOutputs } from './lib/parts.js';
+import { pairsExperiment } from './lib/parts.js';
 
 const COPIES = 100;
 const PER = COPIES + 2; // chip, its mirror, the copies
-const WORK = process.env.LIKENESS_EXPERIMENTS ?? path.join(os.tmpdir(), 'likeness-dlib-jitter');
-
-const args = process.argv.slice(2);
-const pairsFile = args.find((a) => !a.startsWith('--')) ?? 'view1.csv';
-const pairs = await readPairs(pairsFile);
-const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
-const partFile = (part: number, parts: number): string => path.join(WORK, `${path.basename(pairsFile)}-${part}-of-${parts}.f32`);
+const exp = await pairsExperiment('dlib-jitter');
 
 /** One draw of dlib::jitter_image's geometry as a chip → chip similarity (n: chip size). */
 function jitter(rnd: Rng, n: number): Affine {
@@ -44,12 +35,12 @@ function jitter(rnd: Rng, n: number): Affine {
   const ty = Math.round(between(-0.02, 0.02) * inner);
   const box = Math.floor(inner / between(0.97, 0.99999));
   // the crop centred t from the chip's centre, enlarged to fill the chip and rotated about its centre
-  return composeAffine(similarityAbout((n - 1) / 2, (n - 1) / (box - 1), between(-3, 3)), [1, 0, -tx, 0, 1, -ty]);
+  return composeAffine(similarityAbout({ x: (n - 1) / 2, y: (n - 1) / 2 }, (n - 1) / (box - 1), between(-3, 3)), [1, 0, -tx, 0, 1, -ty]);
 }
 
 async function encodePart(part: number, parts: number): Promise<void> {
   const likeness = await Likeness.create({ intraOpThreads: 1 });
-  const mine = itemsOf(files, part, parts);
+  const mine = exp.mine(part, parts);
   const d = likeness.embedder.spec.outputSize;
   const out = new Float32Array(mine.length * PER * d).fill(Number.NaN);
   for (const [i, file] of mine.entries()) {
@@ -69,11 +60,11 @@ async function encodePart(part: number, parts: number): Promise<void> {
     }
     if ((i + 1) % 500 === 0) process.stderr.write(`part ${part}: ${i + 1}/${mine.length}\n`);
   }
-  await writeFile(partFile(part, parts), Buffer.from(out.buffer));
+  await exp.save(part, parts, out);
 }
 
 async function report(parts: number): Promise<void> {
-  const { outputs, d } = await readPartOutputs(files, parts, (part) => partFile(part, parts), PER);
+  const { outputs, d } = await exp.load(parts, PER);
   /** Mean of the chosen outputs (each L2-normalised, or raw as dlib averages), L2-normalised. */
   const mean = (picks: readonly number[], normalise = true) => (o: Float32Array): Float32Array => {
     const sum = new Float32Array(d);
@@ -87,7 +78,7 @@ async function report(parts: number): Promise<void> {
   const line = (label: string, encode: (o: Float32Array) => Float32Array): void => {
     const enc = new Map<string, Float32Array | undefined>();
     for (const [f, o] of outputs) enc.set(f, Number.isNaN(o[0]) ? undefined : encode(o));
-    console.log(figuresLine(label, pairDistances(pairs, (f) => enc.get(f))));
+    console.log(figuresLine(label, pairDistances(exp.pairs, (f) => enc.get(f))));
   };
   const copies = (n: number): number[] => Array.from({ length: n }, (_, j) => 2 + j);
   line('chip + mirror (the default)', mean([0, 1]));
@@ -96,4 +87,4 @@ async function report(parts: number): Promise<void> {
   line('chip + mirror + 100 jittered copies', mean([0, 1, ...copies(100)]));
 }
 
-await partsMain(args, WORK, encodePart, report);
+await exp.run(encodePart, report);

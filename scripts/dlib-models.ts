@@ -20,7 +20,7 @@
  * between a chip's and its mirror's encodings are tried as quality terms added to the distance. About 5 min per pass of View 1's 4,992 photos on one core (shape68 longer).
  */
 import { readFile } from 'node:fs/promises';
-import { alignFace, dlibTemplate, mirrorHorizontal, type AlignmentTemplate } from '../src/align/index.js';
+import { alignFace, dlibTemplate, mirrorHorizontal } from '../src/align/index.js';
 import { readPairs } from '../src/eval/pairs.js';
 import { evaluateVerification } from '../src/eval/verify-eval.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
@@ -28,12 +28,12 @@ import { euclidean, l2normalize } from '../src/match/distance.js';
 import { buildRecognitionResnet } from '../src/models/faceapi/recognition-resnet.js';
 import { DLIB_MODELS, locateDlibModel, type DlibModelName } from '../src/models/dlib/files.js';
 import { dlibResnetWeights } from '../src/models/dlib/recognition.js';
-import { greyOf, predictShape, readShapePredictor, type ShapePredictorModel } from '../src/models/dlib/shape-predictor.js';
+import { greyOf, predictShape, readShapePredictor, SHAPE5_IBUG, shape5Template, type ShapePredictorModel } from '../src/models/dlib/shape-predictor.js';
 import { installModelFiles } from '../src/models/npm-files/install.js';
 import { resnet128 } from '../src/models/registry.js';
 import type { EmbedderSpec } from '../src/models/spec.js';
 import type { Box, Point } from '../src/types.js';
-import { figuresLine } from './lib/figures.js';
+import { figuresLine, pairDistances } from './lib/figures.js';
 
 const [command, pairsFile = 'view1.csv'] = process.argv.slice(2);
 const report = (label: string, items: { fold: number; same: boolean; distance: number }[]): void => console.log(figuresLine(label, items));
@@ -56,11 +56,9 @@ function fitBox(model: ShapePredictorModel, points: readonly Point[]): Box {
 
 async function shapes(which: 'shape5' | 'shape68'): Promise<void> {
   const model = readShapePredictor(new Uint8Array(await readFile(await locateDlibModel(which))));
-  // iBUG indices of the predictor's points: dlib's 5-point order is the image-right eye's outer and
-  // inner corners, the image-left eye's outer and inner corners, the base of the nose.
-  const ibug = which === 'shape5' ? [45, 42, 36, 39, 33] : Array.from({ length: 68 }, (_, i) => i);
-  const full = dlibTemplate(150, 0.25);
-  const template: AlignmentTemplate = which === 'shape5' ? { name: 'dlib-5', size: 150, padding: 0.25, landmarkIndices: ibug, points: ibug.map((i) => full.points[full.landmarkIndices.indexOf(i)]!) } : full;
+  // iBUG indices of the predictor's points, and the template they align with (indexed like the predictor's output).
+  const ibug = which === 'shape5' ? SHAPE5_IBUG : Array.from({ length: 68 }, (_, i) => i);
+  const template = which === 'shape5' ? shape5Template(150, 0.25) : dlibTemplate(150, 0.25);
   const pairs = await readPairs(pairsFile);
   const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
   const likeness = await Likeness.create();
@@ -73,13 +71,8 @@ async function shapes(which: 'shape5' | 'shape68'): Promise<void> {
     const grey = greyOf(img);
     const predicted = predictShape(model, grey, img.width, img.height, fitBox(model, ibug.map((k) => face.landmarks[k]!)));
     const fromSsd = predictShape(model, grey, img.width, img.height, face.box);
-    const withPoints = (pts: readonly Point[]) => {
-      const landmarks = face.landmarks.map((p) => ({ ...p }));
-      ibug.forEach((k, j) => (landmarks[k] = pts[j]!));
-      return landmarks;
-    };
     shift += ibug.reduce((s, k, j) => s + Math.hypot(predicted[j]!.x - face.landmarks[k]!.x, predicted[j]!.y - face.landmarks[k]!.y), 0) / ibug.length;
-    const chips = [withPoints(predicted), withPoints(fromSsd), face.landmarks].map((l) => alignFace(img, l, template).chip);
+    const chips = [predicted, fromSsd, ibug.map((k) => face.landmarks[k]!)].map((l) => alignFace(img, l, template).chip);
     const [dlib, ssdBox, faceapi] = await likeness.embedder.embedChips(chips);
     enc.set(file, { dlib: dlib!, ssdBox: ssdBox!, faceapi: faceapi! });
     if ((i + 1) % 500 === 0) process.stderr.write(`${which}: ${i + 1}/${files.length}\n`);
@@ -87,12 +80,7 @@ async function shapes(which: 'shape5' | 'shape68'): Promise<void> {
   console.log(`${enc.size} of ${files.length} photos with a face; dlib's points lie ${(shift / enc.size).toFixed(2)} px from face-api's on average`);
   const labels = { dlib: `dlib's ${which} points (fitted box)`, ssdBox: `dlib's ${which} points (SSD's box)`, faceapi: "face-api's points" };
   for (const key of ['dlib', 'ssdBox', 'faceapi'] as const) {
-    const items = pairs.map((p) => {
-      const a = enc.get(p.a)?.[key];
-      const b = enc.get(p.b)?.[key];
-      return { fold: p.fold, same: p.same, distance: a && b ? euclidean(a, b) : Infinity };
-    });
-    report(`${template.name} template, ${labels[key]}`, items);
+    report(`${template.name} template, ${labels[key]}`, pairDistances(pairs, (f) => enc.get(f)?.[key]));
   }
 }
 

@@ -18,10 +18,13 @@ import { readPairs } from '../src/eval/pairs.js';
 import { readProtocol } from '../src/eval/protocol.js';
 import { euclidean } from '../src/match/distance.js';
 import { loadImage } from '../src/image/index.js';
+import { pairDistances } from './lib/figures.js';
 
 type Size = { w: number; h: number };
 const file = process.argv[2] ?? 'view1.csv';
-const isProtocol = /^path,identity,role/.test(await readFile(file, 'utf8'));
+// an open-set protocol has a header naming path, identity and role (in any order), as readProtocol wants
+const header = (await readFile(file, 'utf8')).split(/\r?\n/, 1)[0]!.toLowerCase().split(',').map((h) => h.trim());
+const isProtocol = ['path', 'identity', 'role'].every((h) => header.includes(h));
 const pairs = isProtocol ? undefined : await readPairs(file);
 const protocol = pairs ? undefined : await readProtocol(file);
 const paths = pairs ? pairs.flatMap((p) => [p.a, p.b]) : protocol!.map((e) => e.path);
@@ -50,22 +53,26 @@ const rules: Record<string, (f: CachedFace, s: Size) => number> = {
 };
 const pct = (x: number) => (x * 100).toFixed(2);
 console.log(`${size.size} of ${enc.results.size} photos have more than one face`);
+const picker = (score: (f: CachedFace, s: Size) => number) => (f: string): CachedFace | undefined => {
+  const r = enc.results.get(f);
+  if (!r?.ok) return undefined;
+  const s = size.get(f);
+  return s ? [...r.faces].sort((a, b) => score(b, s) - score(a, s))[0] : r.faces[0];
+};
+const largest = picker(rules.largest!);
+/** Pixels between a box and the nearest edge of the photo (≤ 0: it reaches or crosses the edge). */
+const edgeGap = (b: CachedFace['box'], s: Size) => Math.min(b.x, b.y, s.w - b.x - b.width, s.h - b.y - b.height);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
 for (const [name, score] of Object.entries(rules)) {
-  const pick = (f: string) => {
-    const r = enc.results.get(f);
-    if (!r?.ok) return undefined;
-    const s = size.get(f);
-    return s ? [...r.faces].sort((a, b) => score(b, s) - score(a, s))[0] : r.faces[0];
-  };
+  const pick = picker(score);
+  // where the rule departs from the largest face: how far from the photo's edge, and how tall, are the two boxes?
+  const departs = [...size].filter(([f]) => pick(f) !== largest(f));
+  const describe = (which: (f: string) => CachedFace | undefined) =>
+    `median ${median(departs.map(([f, s]) => edgeGap(which(f)!.box, s))).toFixed(0)} px from the edge, height/width ${median(departs.map(([f]) => which(f)!.box.height / which(f)!.box.width)).toFixed(2)}`;
+  const changes = name === 'largest' || departs.length === 0 ? '' : ` (another face than the largest in ${departs.length} photos; largest: ${describe(largest)}; picked: ${describe(pick)})`;
   if (pairs) {
-    const cv = crossValidate(
-      pairs.map((p) => {
-        const a = pick(p.a);
-        const b = pick(p.b);
-        return { fold: p.fold, same: p.same, distance: a && b ? euclidean(a.embedding, b.embedding) : Infinity };
-      }),
-    );
-    console.log(`${name}: ${pct(cv.mean)} % ± ${pct(cv.std)}`);
+    const cv = crossValidate(pairDistances(pairs, (f) => pick(f)?.embedding));
+    console.log(`${name}: ${pct(cv.mean)} % ± ${pct(cv.std)}${changes}`);
     continue;
   }
   const gallery = protocol!.filter((e) => e.role === 'gallery').flatMap((e) => {
@@ -84,5 +91,5 @@ for (const [name, score] of Object.entries(rules)) {
       return { known, rank: known && pos >= 0 ? pos + 1 : Infinity, bestDistance: ranked[0]?.d ?? Infinity, rank1Correct: known && pos === 0 };
     });
   const known = probes.filter((p) => p.known);
-  console.log(`${name}: rank-1 ${pct(known.filter((p) => p.rank1Correct).length / known.length)} %, DIR at FPIR 1 % ${pct(dirAtFpir(probes, 0.01).dir)} %`);
+  console.log(`${name}: rank-1 ${pct(known.filter((p) => p.rank1Correct).length / known.length)} %, DIR at FPIR 1 % ${pct(dirAtFpir(probes, 0.01).dir)} %${changes}`);
 }

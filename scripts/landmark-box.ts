@@ -9,9 +9,9 @@
  */
 import { readPairs } from '../src/eval/pairs.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
-import { euclidean, meanEncoding } from '../src/match/distance.js';
+import { meanEncoding } from '../src/match/distance.js';
 import type { Box } from '../src/types.js';
-import { figuresLine } from './lib/figures.js';
+import { figuresLine, pairDistances } from './lib/figures.js';
 
 const pairs = await readPairs(process.argv[2] ?? 'view1.csv');
 const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
@@ -43,12 +43,10 @@ for (const [i, file] of files.entries()) {
   if ((i + 1) % 500 === 0) process.stderr.write(`${i + 1}/${files.length}\n`);
 }
 function report(label: string, encode: (e: Float32Array[]) => Float32Array): void {
-  const items = pairs.map((p) => {
-    const a = enc.get(p.a);
-    const b = enc.get(p.b);
-    return { fold: p.fold, same: p.same, distance: a && b ? euclidean(encode(a), encode(b)) : Infinity };
-  });
-  console.log(figuresLine(label, items));
+  console.log(figuresLine(label, pairDistances(pairs, (f) => {
+    const e = enc.get(f);
+    return e && encode(e);
+  })));
 }
 names.forEach((n, i) => report(n, (e) => e[i]!));
 const average = (picked: string[]) => (e: Float32Array[]) => meanEncoding(picked.map((n) => e[names.indexOf(n)]!));

@@ -18,24 +18,16 @@
  * Work files go to $LIKENESS_EXPERIMENTS (default <tmp>/likeness-resampling).
  */
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { warpAffine } from '../src/align/index.js';
-import { readPairs } from '../src/eval/pairs.js';
+import { similarityAbout, warpAffine } from '../src/align/index.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
 import { seededRng } from '../src/random.js';
-import type { Affine, RgbImage } from '../src/types.js';
+import type { RgbImage } from '../src/types.js';
 import { figuresLine, pairDistances } from './lib/figures.js';
-import { itemsOf, partsMain, readPartOutputs } from './lib/parts.js';
+import { pairsExperiment } from './lib/parts.js';
 
 const VARIANTS = ['as given', 'half-pixel shift', 'random similarity', 'unsharp mask 0.5', 'unsharp mask 1'] as const;
-const WORK = process.env.LIKENESS_EXPERIMENTS ?? path.join(os.tmpdir(), 'likeness-resampling');
-const args = process.argv.slice(2);
-const pairsFile = args.find((a) => !a.startsWith('--')) ?? 'view1.csv';
-const pairs = await readPairs(pairsFile);
-const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
-const partFile = (part: number, parts: number): string => path.join(WORK, `${path.basename(pairsFile)}-${part}-of-${parts}.f32`);
+const exp = await pairsExperiment('resampling');
 
 /** Unsharp mask: x + amount·(x − B x) with B the separable [1 2 1]/4 blur (edges clamped), rounded and clipped. */
 function unsharp(img: RgbImage, amount: number): RgbImage {
@@ -53,20 +45,10 @@ function unsharp(img: RgbImage, amount: number): RgbImage {
   return { width: w, height: h, data: out };
 }
 
-/** Rotate by `degrees` and scale by `scale` about the image centre, then shift by (dx, dy). */
-function aboutCentre(img: RgbImage, scale: number, degrees: number, dx: number, dy: number): Affine {
-  const cx = (img.width - 1) / 2;
-  const cy = (img.height - 1) / 2;
-  const r = (degrees * Math.PI) / 180;
-  const a = scale * Math.cos(r);
-  const b = scale * Math.sin(r);
-  return [a, -b, cx - a * cx + b * cy + dx, b, a, cy - b * cx - a * cy + dy];
-}
-
 async function encodePart(part: number, parts: number): Promise<void> {
   const likeness = await Likeness.create({ intraOpThreads: 1 });
   const d = likeness.embedder.spec.outputSize;
-  const mine = itemsOf(files, part, parts);
+  const mine = exp.mine(part, parts);
   const out = new Float32Array(mine.length * VARIANTS.length * d).fill(Number.NaN);
   for (const [i, file] of mine.entries()) {
     const img = await likeness.load(file);
@@ -75,7 +57,7 @@ async function encodePart(part: number, parts: number): Promise<void> {
     const images = [
       img,
       warpAffine(img, [1, 0, 0.5, 0, 1, 0.5], img.width, img.height),
-      warpAffine(img, aboutCentre(img, between(0.95, 1.05), between(-5, 5), between(-3, 3), between(-3, 3)), img.width, img.height),
+      warpAffine(img, similarityAbout({ x: (img.width - 1) / 2, y: (img.height - 1) / 2 }, between(0.95, 1.05), between(-5, 5), between(-3, 3), between(-3, 3)), img.width, img.height),
       unsharp(img, 0.5),
       unsharp(img, 1),
     ];
@@ -85,11 +67,11 @@ async function encodePart(part: number, parts: number): Promise<void> {
     }
     if ((i + 1) % 500 === 0) process.stderr.write(`part ${part}: ${i + 1}/${mine.length}\n`);
   }
-  await writeFile(partFile(part, parts), Buffer.from(out.buffer));
+  await exp.save(part, parts, out);
 }
 
 async function report(parts: number): Promise<void> {
-  const { outputs, d } = await readPartOutputs(files, parts, (part) => partFile(part, parts), VARIANTS.length);
+  const { outputs, d } = await exp.load(parts, VARIANTS.length);
   VARIANTS.forEach((name, k) => {
     let none = 0;
     const vec = (f: string): Float32Array | undefined => {
@@ -100,9 +82,9 @@ async function report(parts: number): Promise<void> {
       }
       return v;
     };
-    const line = figuresLine(name, pairDistances(pairs, vec));
+    const line = figuresLine(name, pairDistances(exp.pairs, vec));
     console.log(`${line}${none ? ` (${none} pair sides without a face)` : ''}`);
   });
 }
 
-await partsMain(args, WORK, encodePart, report);
+await exp.run(encodePart, report);

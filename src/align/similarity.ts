@@ -91,12 +91,12 @@ export function composeAffine(outer: Affine, inner: Affine): Affine {
 }
 
 /**
- * A similarity about the point (c, c): rotate by `degrees` and scale by `scale` about it, then shift
- * by (dx, dy). On a chip, the small perturbations of test-time jitter.
+ * A similarity about the point `c`: rotate by `degrees` and scale by `scale` about it, then shift by
+ * (dx, dy). On a chip, the small perturbations of test-time jitter.
  */
-export function similarityAbout(c: number, scale: number, degrees: number, dx = 0, dy = 0): Affine {
+export function similarityAbout(c: Point, scale: number, degrees: number, dx = 0, dy = 0): Affine {
   const r = (degrees * Math.PI) / 180;
   const a = scale * Math.cos(r);
   const b = scale * Math.sin(r);
-  return [a, -b, c - a * c + b * c + dx, b, a, c - b * c - a * c + dy];
+  return [a, -b, c.x - a * c.x + b * c.y + dx, b, a, c.y - b * c.x - a * c.y + dy];
 }

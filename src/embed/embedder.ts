@@ -60,7 +60,7 @@ export class Embedder {
   /** Jittered chips of an aligned face (for test-time averaging). */
   jittered(img: RgbImage, face: AlignedFace, count: number): RgbImage[] {
     const n = this.spec.input.size;
-    const c = (n - 1) / 2;
+    const c = { x: (n - 1) / 2, y: (n - 1) / 2 };
     return JITTERS.slice(0, count).map(([dx, dy, s, deg]) => extractChip(img, composeAffine(similarityAbout(c, s, deg, dx, dy), face.transform), n, n));
   }
 

@@ -60,6 +60,15 @@ export class DlibStream {
     return mantissa * 2 ** exponent;
   }
 
+  /** dlib's string: its length as a compact integer, then the characters. */
+  string(): string {
+    const n = this.int();
+    if (n < 0 || this.pos + n > this.buf.length) this.fail('bad string length');
+    const t = new TextDecoder().decode(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return t;
+  }
+
   tensor(): { dims: number[]; data: Float32Array } {
     const version = this.int();
     if (version !== 2) this.fail(`tensor version ${version}`);
@@ -81,23 +90,21 @@ const TAGS: { type: DlibLayer['type']; prefix: string }[] = [
   { type: 'fc', prefix: 'fc_' },
 ];
 
-/** Positions where `text` (a dlib string: length byte(s) then characters) starts, in file order. */
-function findStrings(buf: Uint8Array, text: string): number[] {
+/** Positions where a dlib string starting with `text` (its compact length, then characters) starts, in file order. */
+export function findStrings(buf: Uint8Array, text: string): number[] {
   const needle = new TextEncoder().encode(text);
   const out: number[] = [];
   outer: for (let i = 2; i + needle.length <= buf.length; i++) {
     for (let j = 0; j < needle.length; j++) if (buf[i + j] !== needle[j]) continue outer;
     // A dlib string of length L < 256 is preceded by the compact integer [0x01, L].
     const len = buf[i - 1]!;
-    if (buf[i - 2] === 0x01 && len >= needle.length && len < 16 && i + len <= buf.length) out.push(i - 2);
+    if (buf[i - 2] === 0x01 && len >= needle.length && len < 64 && i + len <= buf.length) out.push(i - 2);
   }
   return out;
 }
 
 function readLayer(c: DlibStream, type: DlibLayer['type']): DlibLayer {
-  const len = c.int();
-  const tag = new TextDecoder().decode(c.buf.subarray(c.pos, c.pos + len));
-  c.pos += len;
+  const tag = c.string();
   if (type === 'fc') {
     const outputs = c.int();
     const inputs = c.int();

@@ -17,19 +17,20 @@
  * learning-rate multipliers, ε; `relu_`), with dlib's bookkeeping between layers.
  *
  * Detection runs the network on an image pyramid (each level ⌊5/6⌋ the size of the one above,
- * bilinear, as dlib's pyramid_down<6>), each level separately with an 11-pixel zero border (the
- * padding dlib's tiled pyramid puts around its tiles). A positive score at output (c, r) is an
+ * bilinear in 8-bit RGB, as dlib's pyramid_down<6>), each level separately with an 11-pixel zero
+ * border (the padding dlib's tiled pyramid puts around its tiles). A positive score at output (c, r) is an
  * 80×80 window centred on input point (8c + 14, 8r + 14) of that level (the network's
  * output-to-input mapping), taken back to the photo by pyramid_down<6>'s point_up (p·6/5 + 0.3 per
  * level); windows overlapping a higher-scoring one by IoU > the file's NMS threshold are dropped.
  */
 import * as ort from 'onnxruntime-node';
+import { warpAffine } from '../../align/warp.js';
 import { nonMaxSuppression } from '../../detect/nms.js';
 import { ModelError } from '../../errors.js';
 import type { Box, RgbImage } from '../../types.js';
 import { GraphBuilder } from '../onnx/graph.js';
 import { conv, relu } from '../onnx/layers.js';
-import { DlibStream } from './dat.js';
+import { DlibStream, findStrings } from './dat.js';
 
 interface MmodConv {
   weight: { data: Float32Array; dims: number[] };
@@ -52,30 +53,10 @@ export interface MmodDetection {
   score: number;
 }
 
-const utf8 = new TextDecoder();
-
-function readString(s: DlibStream): string {
-  const n = s.int();
-  if (n < 0 || s.pos + n > s.buf.length) s.fail('bad string length');
-  const t = utf8.decode(s.buf.subarray(s.pos, s.pos + n));
-  s.pos += n;
-  return t;
-}
-
-/** Position of the dlib string `text` (its one-byte length prefix included) at or after `from`. */
-function findTag(buf: Uint8Array, text: string, from: number): number {
-  const needle = new TextEncoder().encode(text);
-  outer: for (let i = Math.max(from, 2); i + needle.length <= buf.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (buf[i + j] !== needle[j]) continue outer;
-    if (buf[i - 2] === 0x01 && buf[i - 1] === needle.length) return i - 2;
-  }
-  return -1;
-}
-
 export function readMmodModel(buf: Uint8Array, file = 'mmod_human_face_detector.dat'): MmodModel {
   const s = new DlibStream(buf, 0, file, 'dlib MMOD detector file');
   s.int();
-  if (readString(s) !== 'loss_mmod_') s.fail('no loss_mmod_ layer');
+  if (s.string() !== 'loss_mmod_') s.fail('no loss_mmod_ layer');
   const version = s.int();
   if (version !== 1) s.fail(`mmod_options version ${version} (only version 1, one detector window, is read)`);
   const window = { width: s.int(), height: s.int() };
@@ -84,70 +65,65 @@ export function readMmodModel(buf: Uint8Array, file = 'mmod_human_face_detector.
   s.float(); // truth match IoU
   const nmsIou = s.float();
   s.float(); // NMS percent covered (1: never by coverage alone)
-  const input = findTag(buf, 'input_rgb_image_pyramid', s.pos);
-  if (input < 0) s.fail('no input_rgb_image_pyramid layer');
-  s.pos = input;
-  readString(s);
+  s.pos = findStrings(buf, 'input_rgb_image_pyramid').find((p) => p >= s.pos) ?? s.fail('no input_rgb_image_pyramid layer');
+  s.string();
   const mean: [number, number, number] = [s.float(), s.float(), s.float()];
 
+  // The layers in data-flow order: each con_ starts one, a bn_con folds into it, a relu_ closes it.
+  const tags = (['con_', 'bn_con', 'relu_'] as const).flatMap((tag) => findStrings(buf, tag).map((pos) => ({ pos, tag }))).sort((a, b) => a.pos - b.pos);
   const layers: MmodConv[] = [];
-  let pos = s.pos;
-  for (;;) {
-    const con = findTag(buf, 'con_4', pos);
-    if (con < 0) break;
-    s.pos = con;
-    readString(s);
-    const params = s.tensor().data;
-    const [filters, rows, cols, strideY, strideX, padY, padX] = [s.int(), s.int(), s.int(), s.int(), s.int(), s.int(), s.int()];
-    if (strideX !== strideY || padX !== padY || rows !== cols) s.fail('non-square convolution');
-    const channels = (params.length - filters) / (filters * rows * cols);
-    if (!Number.isInteger(channels)) s.fail(`con params of ${params.length} values for ${filters} ${rows}×${cols} filters`);
-    const n = filters * channels * rows * cols;
-    const layer: MmodConv = {
-      weight: { data: params.slice(0, n), dims: [filters, channels, rows, cols] },
-      bias: params.slice(n),
-      stride: strideX,
-      padding: padX,
-      relu: false,
-    };
-    pos = s.pos;
-    const nextCon = findTag(buf, 'con_4', pos);
-    const bn = findTag(buf, 'bn_con2', pos);
-    if (bn >= 0 && (nextCon < 0 || bn < nextCon)) {
-      s.pos = bn;
-      readString(s);
-      const gb = s.tensor().data;
-      if (gb.length !== 2 * filters) s.fail(`bn_con params of ${gb.length} values after ${filters} filters`);
-      for (let k = 0; k < 2; k++) for (let j = 0; j < 5; j++) s.int(); // γ and β aliases
-      s.tensor(); // batch means
-      s.tensor(); // batch inverse std-devs
-      const runningMeans = s.tensor().data;
-      const runningVars = s.tensor().data;
-      s.int(); // updates
-      s.int(); // running-stats window
-      for (let k = 0; k < 4; k++) s.float(); // learning-rate and weight-decay multipliers
-      const eps = s.float();
-      // dlib's affine_ from bn_: y = γ (x − μ) / √(σ² + ε) + β, folded into the convolution.
-      const per = channels * rows * cols;
-      for (let o = 0; o < filters; o++) {
-        const a = gb[o]! / Math.sqrt(runningVars[o]! + eps);
-        for (let j = 0; j < per; j++) layer.weight.data[o * per + j]! *= a;
-        layer.bias[o] = (layer.bias[o]! - runningMeans[o]!) * a + gb[filters + o]!;
-      }
-      pos = s.pos;
-    }
-    // A relu_ before the next convolution closes this layer.
-    const r = findTag(buf, 'relu_', pos);
-    const after = findTag(buf, 'con_4', pos);
-    if (r >= 0 && (after < 0 || r < after)) {
-      layer.relu = true;
-      pos = r + 2;
-    }
-    layers.push(layer);
+  let end = s.pos;
+  for (const { pos, tag } of tags) {
+    if (pos < end) continue; // before the input layer, or inside the previous layer's data
+    s.pos = pos;
+    s.string();
+    const layer = layers[layers.length - 1];
+    if (tag === 'con_') layers.push(readConv(s));
+    else if (!layer) s.fail(`${tag} before any convolution`);
+    else if (tag === 'bn_con') foldBatchNorm(s, layer);
+    else layer.relu = true;
+    end = s.pos;
   }
   if (layers.length === 0) throw new ModelError(`${file}: no con_ layers found: not a dlib MMOD detector file`);
   if (layers[layers.length - 1]!.weight.dims[0] !== 1) throw new ModelError(`${file}: the last layer has ${layers[layers.length - 1]!.weight.dims[0]} outputs, expected 1 (one detector window)`);
   return { window, nmsIou, mean, layers };
+}
+
+/** con_ after its tag: params (filters, then biases), filter count, rows, cols, strides, paddings. */
+function readConv(s: DlibStream): MmodConv {
+  const params = s.tensor().data;
+  const [filters, rows, cols, strideY, strideX, padY, padX] = [s.int(), s.int(), s.int(), s.int(), s.int(), s.int(), s.int()];
+  if (strideX !== strideY || padX !== padY || rows !== cols) s.fail('non-square convolution');
+  const channels = (params.length - filters) / (filters * rows * cols);
+  if (!Number.isInteger(channels)) s.fail(`con params of ${params.length} values for ${filters} ${rows}×${cols} filters`);
+  const n = filters * channels * rows * cols;
+  return { weight: { data: params.slice(0, n), dims: [filters, channels, rows, cols] }, bias: params.slice(n), stride: strideX, padding: padX, relu: false };
+}
+
+/**
+ * bn_con after its tag (params = γ then β, the γ and β aliases, batch means and inverse std-devs,
+ * running means and variances, counters, learning-rate multipliers, ε), folded into the convolution
+ * as dlib's affine_ does at test time: y = γ (x − μ) / √(σ² + ε) + β.
+ */
+function foldBatchNorm(s: DlibStream, layer: MmodConv): void {
+  const filters = layer.weight.dims[0]!;
+  const gb = s.tensor().data;
+  if (gb.length !== 2 * filters) s.fail(`bn_con params of ${gb.length} values after ${filters} filters`);
+  for (let k = 0; k < 2; k++) for (let j = 0; j < 5; j++) s.int(); // γ and β aliases
+  s.tensor(); // batch means
+  s.tensor(); // batch inverse std-devs
+  const runningMeans = s.tensor().data;
+  const runningVars = s.tensor().data;
+  s.int(); // updates
+  s.int(); // running-stats window
+  for (let k = 0; k < 4; k++) s.float(); // learning-rate and weight-decay multipliers
+  const eps = s.float();
+  const per = layer.weight.data.length / filters;
+  for (let o = 0; o < filters; o++) {
+    const a = gb[o]! / Math.sqrt(runningVars[o]! + eps);
+    for (let j = 0; j < per; j++) layer.weight.data[o * per + j]! *= a;
+    layer.bias[o] = (layer.bias[o]! - runningMeans[o]!) * a + gb[filters + o]!;
+  }
 }
 
 /** The network as an ONNX graph: input [1, 3, H, W] normalised, output `scores` [1, 1, h, w]. */
@@ -174,31 +150,6 @@ export function outputToInput(model: MmodModel, p: number): number {
   return p;
 }
 
-/** Bilinear resize with dlib's resize_image mapping (corner pixels to corner pixels). */
-function resizeBilinear(src: Float32Array, w: number, h: number, ow: number, oh: number): Float32Array {
-  const out = new Float32Array(3 * ow * oh);
-  const sx = ow > 1 ? (w - 1) / (ow - 1) : 0;
-  const sy = oh > 1 ? (h - 1) / (oh - 1) : 0;
-  for (let y = 0; y < oh; y++) {
-    const fy = y * sy;
-    const y0 = Math.min(Math.floor(fy), h - 1);
-    const y1 = Math.min(y0 + 1, h - 1);
-    const ty = fy - y0;
-    for (let x = 0; x < ow; x++) {
-      const fx = x * sx;
-      const x0 = Math.min(Math.floor(fx), w - 1);
-      const x1 = Math.min(x0 + 1, w - 1);
-      const tx = fx - x0;
-      for (let c = 0; c < 3; c++) {
-        const a = src[(y0 * w + x0) * 3 + c]! * (1 - tx) + src[(y0 * w + x1) * 3 + c]! * tx;
-        const b = src[(y1 * w + x0) * 3 + c]! * (1 - tx) + src[(y1 * w + x1) * 3 + c]! * tx;
-        out[(y * ow + x) * 3 + c] = a * (1 - ty) + b * ty;
-      }
-    }
-  }
-  return out;
-}
-
 export interface MmodLevel {
   /** NCHW input with the zero border. */
   input: Float32Array;
@@ -209,25 +160,26 @@ export interface MmodLevel {
 /** Border of zeros (in normalised units) around each pyramid level, as around dlib's tiles. */
 export const MMOD_BORDER = 11;
 
-/** The pyramid levels as network inputs: normalised, bordered, NCHW; levels down to `minSize` px. */
+/**
+ * The pyramid levels as network inputs: normalised, bordered, NCHW; levels down to `minSize` px.
+ * Each level is the one above resized to ⌊5/6⌋ its size, bilinear with corner pixels mapped to corner
+ * pixels, in 8-bit RGB: dlib's pyramid_down<6> (resize_image) on rgb_pixel images.
+ */
 export function mmodPyramid(model: MmodModel, img: RgbImage, minSize = 40): MmodLevel[] {
-  let w = img.width;
-  let h = img.height;
-  let px: Float32Array = Float32Array.from(img.data);
   const levels: MmodLevel[] = [];
-  for (let level = 0; Math.min(w, h) >= minSize; level++) {
+  for (let level = 0, px = img; Math.min(px.width, px.height) >= minSize; level++) {
+    const { width: w, height: h, data } = px;
     const W = w + 2 * MMOD_BORDER;
     const H = h + 2 * MMOD_BORDER;
     const input = new Float32Array(3 * W * H);
     for (let c = 0; c < 3; c++)
       for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) input[(c * H + y + MMOD_BORDER) * W + x + MMOD_BORDER] = (px[(y * w + x) * 3 + c]! - model.mean[c]!) / 256;
+        for (let x = 0; x < w; x++) input[(c * H + y + MMOD_BORDER) * W + x + MMOD_BORDER] = (data[(y * w + x) * 3 + c]! - model.mean[c]!) / 256;
     levels.push({ input, dims: [1, 3, H, W], level });
     const nw = Math.floor((5 * w) / 6);
     const nh = Math.floor((5 * h) / 6);
-    px = resizeBilinear(px, w, h, nw, nh);
-    w = nw;
-    h = nh;
+    if (nw < 1 || nh < 1) break;
+    px = warpAffine(px, [(nw - 1) / Math.max(1, w - 1), 0, 0, 0, (nh - 1) / Math.max(1, h - 1), 0], nw, nh);
   }
   return levels;
 }

@@ -10,6 +10,7 @@
  * float encoding (mantissa · 2^exponent as two compact integers).
  */
 import { estimateSimilarity } from '../../align/similarity.js';
+import { dlibTemplate, type AlignmentTemplate } from '../../align/templates.js';
 import type { Box, Point, RgbImage } from '../../types.js';
 import { DlibStream } from './dat.js';
 
@@ -107,6 +108,22 @@ export function readShapePredictor(buf: Uint8Array, file = 'shape predictor'): S
     for (const a of anchors[c]!) if (a >= points) r.fail('anchor on a point that does not exist');
   }
   return { initial, forests, anchors, deltas, points };
+}
+
+/**
+ * iBUG indices of the points of dlib's 5-point predictor (`shape_predictor_5_face_landmarks.dat`), in
+ * its order: the image-right eye's outer and inner corners, the image-left eye's outer and inner
+ * corners, the base of the nose.
+ */
+export const SHAPE5_IBUG: readonly number[] = [45, 42, 36, 39, 33];
+
+/**
+ * dlib's 68-point template reduced to the 5-point predictor's points, indexed 0–4 in the predictor's
+ * order, so its output aligns directly (face-api's points: `SHAPE5_IBUG.map((k) => landmarks[k])`).
+ */
+export function shape5Template(size = 150, padding = 0.25): AlignmentTemplate {
+  const full = dlibTemplate(size, padding);
+  return { name: 'dlib-5', size, padding, landmarkIndices: SHAPE5_IBUG.map((_, j) => j), points: SHAPE5_IBUG.map((k) => full.points[full.landmarkIndices.indexOf(k)]!) };
 }
 
 /** dlib's rgb → grey for the predictor's features: the mean of the three channels, truncated. */
