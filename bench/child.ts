@@ -75,8 +75,8 @@ async function ours(args: ChildArgs): Promise<OursResult> {
       await l.embed(img);
       const a = await l.align(img);
       for (const f of a.faces.slice(0, 2)) {
-        await l.embedder.raw([f.chip]);
-        await l.embedder.embedChips([f.chip]);
+        await l.network.raw([f.chip]);
+        await l.network.embedChips([f.chip]);
       }
     }
     progress('warm-up', r + 1, 2);
@@ -113,9 +113,9 @@ async function ours(args: ChildArgs): Promise<OursResult> {
     const a = await l.align(await loadImage(im.file));
     for (const f of a.faces) {
       const e0 = performance.now();
-      await l.embedder.raw([f.chip]);
+      await l.network.raw([f.chip]);
       const e1 = performance.now();
-      await l.embedder.embedChips([f.chip], { mirror: true });
+      await l.network.embedChips([f.chip], { mirror: true });
       const e2 = performance.now();
       encode.push({ set: im.set, singleMs: e1 - e0, mirrorMs: e2 - e1 });
     }

@@ -24,7 +24,7 @@ const dir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--steps'
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 const likeness = await Likeness.create();
-const n = likeness.embedder.spec.input.size;
+const n = likeness.network.spec.input.size;
 const rows = (await readFile(path.join(dir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
 const moves: Record<string, number[]> = { bilinear: [], reduced: [] };
 for (const [file] of rows) {
@@ -35,7 +35,7 @@ for (const [file] of rows) {
   for (const [name, chipOf] of [['bilinear', warpAffine], ['reduced', extractChip]] as const) {
     // the photo moved by (−dx, −dy)
     const shifted = [[0, 0], [0.5, 0], [0, 0.5], [1, 0], [0, 1], [1.5, 1.5]].map(([dx, dy]): Affine => composeAffine(face.transform, [1, 0, dx!, 0, 1, dy!]));
-    const [base, ...others] = await likeness.embedder.embedChips(shifted.map((t) => chipOf(img, t, n, n)));
+    const [base, ...others] = await likeness.network.embedChips(shifted.map((t) => chipOf(img, t, n, n)));
     const m = mean(others.map((e) => euclidean(base!, e)));
     moves[name]!.push(m);
     line.push(`${name} ${m.toFixed(4)}`);
@@ -60,7 +60,7 @@ if (stepsFile) {
   const steps = await Promise.all(
     files.map(async (f) => {
       const face = largestFirst((await pool.detect(f)).faces)[0];
-      return face ? samplingStep(likeness.embedder.transform(face.landmarks)) : 0;
+      return face ? samplingStep(likeness.network.transform(face.landmarks!)) : 0;
     }),
   );
   await pool.close();

@@ -55,18 +55,18 @@ async function encodePart(part: number, parts: number): Promise<void> {
     detectorMs += performance.now() - t0;
     const grey = greyOf(img);
     const chips: (RgbImage | undefined)[] = new Array(VARIANTS.length).fill(undefined);
-    if (face) chips[0] = alignFace(img, face.landmarks, t68).chip;
+    if (face) chips[0] = alignFace(img, face.landmarks!, t68).chip;
     const matched = face ? dets.filter((m) => iou(m.box, face.box) > 0.2).sort((a, b) => iou(b.box, face.box) - iou(a.box, face.box))[0] : undefined;
     const own = [...dets].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height || b.score - a.score)[0];
     if (matched) {
-      const [faceapi] = await likeness.landmarker.predict(img, [matched.box]);
+      const [faceapi] = await likeness.landmarker!.predict(img, [matched.box]);
       chips[1] = alignFace(img, faceapi!, t68).chip;
       chips[2] = alignFace(img, predictShape(shape5, grey, img.width, img.height, matched.box), t5).chip;
       chips[3] = alignFace(img, predictShape(shape68, grey, img.width, img.height, matched.box), t68).chip;
     }
     if (own) chips[4] = alignFace(img, predictShape(shape5, grey, img.width, img.height, own.box), t5).chip;
     const present = chips.flatMap((c, k) => (c ? [k] : []));
-    const enc = await likeness.embedder.embedChips(present.map((k) => chips[k]!));
+    const enc = await likeness.network.embedChips(present.map((k) => chips[k]!));
     present.forEach((k, j) => out.set(enc[j]!, (i * VARIANTS.length + k) * d));
     if ((i + 1) % 250 === 0) process.stderr.write(`part ${part}: ${i + 1}/${mine.length}\n`);
   }

@@ -55,7 +55,7 @@ async function encodePart(part: number, parts: number): Promise<void> {
       });
       const chips = [face.chip, mirrorHorizontal(face.chip), ...copies];
       for (let s = 0; s < chips.length; s += 34) {
-        (await likeness.embedder.raw(chips.slice(s, s + 34))).forEach((v, k) => out.set(v, (i * PER + s + k) * d));
+        (await likeness.network.raw(chips.slice(s, s + 34))).forEach((v, k) => out.set(v, (i * PER + s + k) * d));
       }
     }
     if ((i + 1) % 500 === 0) process.stderr.write(`part ${part}: ${i + 1}/${mine.length}\n`);

@@ -69,11 +69,11 @@ async function shapes(which: 'shape5' | 'shape68'): Promise<void> {
     const face = largestFirst((await likeness.detect(img)).faces)[0];
     if (!face) continue;
     const grey = greyOf(img);
-    const predicted = predictShape(model, grey, img.width, img.height, fitBox(model, ibug.map((k) => face.landmarks[k]!)));
+    const predicted = predictShape(model, grey, img.width, img.height, fitBox(model, ibug.map((k) => face.landmarks![k]!)));
     const fromSsd = predictShape(model, grey, img.width, img.height, face.box);
-    shift += ibug.reduce((s, k, j) => s + Math.hypot(predicted[j]!.x - face.landmarks[k]!.x, predicted[j]!.y - face.landmarks[k]!.y), 0) / ibug.length;
-    const chips = [predicted, fromSsd, ibug.map((k) => face.landmarks[k]!)].map((l) => alignFace(img, l, template).chip);
-    const [dlib, ssdBox, faceapi] = await likeness.embedder.embedChips(chips);
+    shift += ibug.reduce((s, k, j) => s + Math.hypot(predicted[j]!.x - face.landmarks![k]!.x, predicted[j]!.y - face.landmarks![k]!.y), 0) / ibug.length;
+    const chips = [predicted, fromSsd, ibug.map((k) => face.landmarks![k]!)].map((l) => alignFace(img, l, template).chip);
+    const [dlib, ssdBox, faceapi] = await likeness.network.embedChips(chips);
     enc.set(file, { dlib: dlib!, ssdBox: ssdBox!, faceapi: faceapi! });
     if ((i + 1) % 500 === 0) process.stderr.write(`${which}: ${i + 1}/${files.length}\n`);
   }
@@ -110,7 +110,7 @@ async function metric(): Promise<void> {
     const a = await likeness.align(file);
     const face = largestFirst(a.faces)[0];
     if (face) {
-      const [r, m] = await likeness.embedder.raw([face.chip, mirrorHorizontal(face.chip)]);
+      const [r, m] = await likeness.network.raw([face.chip, mirrorHorizontal(face.chip)]);
       raw.set(file, { r: r!, m: m! });
     }
     if ((i + 1) % 500 === 0) process.stderr.write(`metric: ${i + 1}/${files.length}\n`);

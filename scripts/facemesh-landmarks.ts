@@ -224,7 +224,7 @@ async function landmarkShard(list: string, shard: number): Promise<void> {
     const p1 = await fm.predict(img, cropFromBox(face.box));
     const p2 = await fm.predict(img, cropFromMesh(p1.points));
     fmMs += performance.now() - t;
-    cache[file] = { box: face.box, faceapi: flat(face.landmarks), fm1: flat(p1.points), score1: p1.score, fm2: flat(p2.points), score2: p2.score };
+    cache[file] = { box: face.box, faceapi: flat(face.landmarks!), fm1: flat(p1.points), score1: p1.score, fm2: flat(p2.points), score2: p2.score };
     if (++n % 250 === 0) process.stderr.write(`shard ${shard}: landmarks ${n}/${todo.length}\n`);
   }
   await writeFile(landmarkFile(shard), JSON.stringify(cache));
@@ -292,7 +292,7 @@ async function embedShard(list: string, shard: number): Promise<void> {
   for (const c of CONFIGS) caches.set(c, await readJson<EmbeddingCache>(embeddingFile(c, shard), {}));
   if (images.every((f) => CONFIGS.every((c) => f in caches.get(c)!))) return;
   const likeness = await Likeness.create({ intraOpThreads: 1 });
-  const { input, alignment } = likeness.embedder.spec;
+  const { input, alignment } = likeness.network.spec;
   if (input.size !== DLIB68.size || alignment.template !== 'dlib68' || alignment.padding !== DLIB68.padding || (alignment.mapping ?? 'template') !== 'template') {
     throw new Error('the default embedder no longer uses a 150 px dlib68 chip with padding 0.25: update this script');
   }
@@ -311,7 +311,7 @@ async function embedShard(list: string, shard: number): Promise<void> {
       const { points, five: isFive } = landmarksFor(c, file, r, bias);
       return alignFace(img, points, isFive ? FIVE : DLIB68).chip;
     });
-    const embs = await likeness.embedder.embedChips(chips);
+    const embs = await likeness.network.embedChips(chips);
     missing.forEach((c, i) => (caches.get(c)![file] = Array.from(embs[i]!, (v) => Math.round(v * 1e7) / 1e7)));
     if (++n % 500 === 0) process.stderr.write(`shard ${shard}: encoded ${n}\n`);
   }
@@ -473,7 +473,7 @@ async function probe(list: string): Promise<void> {
     for (const [a, b] of [[1, 0], [255, 0], [2, -1]] as const) scores.push((await fm.raw(input.map((v) => v * a + b))).score.toFixed(3));
     const p1 = await fm.predict(img, cropFromBox(face.box));
     const p2 = await fm.predict(img, cropFromMesh(p1.points));
-    const fa = face.landmarks;
+    const fa = face.landmarks!;
     const gaps = (mesh: Point[]): string => {
       const m = meshTo68(mesh);
       return Object.entries(regions)

@@ -123,7 +123,7 @@ async function embed(config: string, withTest: boolean): Promise<void> {
   const images = uniqueImages([...(await readPairs(TRAIN)), ...(withTest ? await readPairs(TEST) : [])]);
   const likeness = await Likeness.create({ embedder: await specFor(config), intraOpThreads: 1 });
   const [, template, padding] = config.split(':');
-  const arcface = template === 'arcface' ? arcfaceTemplate(likeness.embedder.spec.input.size, Number(padding)) : undefined;
+  const arcface = template === 'arcface' ? arcfaceTemplate(likeness.network.spec.input.size, Number(padding)) : undefined;
   let existing: Record<string, number[] | null> = {};
   try {
     existing = JSON.parse(await readFile(embeddingsFile(config), 'utf8')) as Record<string, number[] | null>;
@@ -145,9 +145,9 @@ async function embed(config: string, withTest: boolean): Promise<void> {
     // The same steps as Likeness.embed after detection: align with the embedder's template, encode
     // chip + mirror, L2-normalise (the landmarks come from the same default detector/landmarker).
     const pixels = await likeness.load(img);
-    const { chip } = arcface ? alignFace(pixels, fivePointsFrom68(points), arcface) : likeness.embedder.align(pixels, points);
+    const { chip } = arcface ? alignFace(pixels, fivePointsFrom68(points), arcface) : likeness.network.align(pixels, points);
     const t = performance.now();
-    const [e] = await likeness.embedder.embedChips([chip]);
+    const [e] = await likeness.network.embedChips([chip]);
     encodeMs += performance.now() - t;
     out[key] = Array.from(e!, (v) => Math.round(v * 1e7) / 1e7);
     if (++n % 500 === 0) process.stderr.write(`${config}: ${n}\n`);
@@ -164,7 +164,7 @@ async function check(config: string): Promise<void> {
   for (const img of images) {
     const a = largestFirst((await likeness.embed(img)).faces)[0]!.embedding;
     const pixels = await likeness.load(img);
-    const [b] = await likeness.embedder.embedChips([likeness.embedder.align(pixels, lm[path.relative(LFW, img)]!).chip]);
+    const [b] = await likeness.network.embedChips([likeness.network.align(pixels, lm[path.relative(LFW, img)]!).chip]);
     let d = 0;
     for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b![i]!));
     console.log(`${path.basename(img)}: max |Likeness.embed − cached path| = ${d.toExponential(2)}`);
@@ -265,8 +265,8 @@ async function speed(list: string[]): Promise<void> {
       }
       return Math.min(...runs);
     };
-    const one = await time(() => likeness.embedder.raw([face.chip]));
-    const mirrored = await time(() => likeness.embedder.embedChips([face.chip]));
+    const one = await time(() => likeness.network.raw([face.chip]));
+    const mirrored = await time(() => likeness.network.embedChips([face.chip]));
     console.log(`${config}: ${one.toFixed(2)} ms per pass, ${mirrored.toFixed(2)} ms per face with the mirror pass (best of 5×20, 1 thread)`);
   }
 }

@@ -37,8 +37,8 @@ for (const [i, file] of files.entries()) {
   const img = await likeness.load(file);
   const face = largestFirst((await likeness.detect(img)).faces)[0];
   if (face) {
-    const landmarks = await likeness.landmarker.predict(img, Object.values(framings).map((f) => f(face.box)));
-    enc.set(file, await likeness.embedder.embedChips(landmarks.map((l) => likeness.embedder.align(img, l).chip)));
+    const landmarks = await likeness.landmarker!.predict(img, Object.values(framings).map((f) => f(face.box)));
+    enc.set(file, await likeness.network.embedChips(landmarks.map((l) => likeness.network.align(img, l).chip)));
   }
   if ((i + 1) % 500 === 0) process.stderr.write(`${i + 1}/${files.length}\n`);
 }

@@ -14,7 +14,7 @@ export function faceJson(f: Face): Record<string, unknown> {
   return {
     box: boxJson(f.box),
     score: Math.round(f.score * 1e4) / 1e4,
-    landmarks: f.landmarks.map(pt),
+    ...(f.landmarks ? { landmarks: f.landmarks.map(pt) } : {}),
     points5: { leftEye: pt(p.leftEye), rightEye: pt(p.rightEye), nose: pt(p.nose), mouthLeft: pt(p.mouthLeft), mouthRight: pt(p.mouthRight) },
   };
 }

@@ -6,22 +6,30 @@ import { ALIGNMENT_REVISION } from './align/index.js';
 import { loadImage, type LoadImageOptions } from './image/index.js';
 import { DETECTION_REVISION, FaceDetector, resolveDetectionOptions, type DetectionOptions } from './detect/detector.js';
 import { Embedder, type EmbedOptions } from './embed/embedder.js';
+import { FusedEmbedder } from './embed/fusion.js';
 import { FaceIndexError, InvalidOptionError, NoFaceError } from './errors.js';
-import { fivePoints, Landmarker, type FivePoints, type LandmarkOptions } from './landmarks/landmarker.js';
+import { fivePoints, fivePointsArray, fivePointsFromArray, Landmarker, type FivePoints, type LandmarkOptions } from './landmarks/landmarker.js';
 import { checkThreshold, decide, sameModel, type Decision, type Encoding } from './match/verify.js';
-import { landmark68, resnet128, ssdMobilenetV1 } from './models/registry.js';
+import { resolveStack } from './models/stacks.js';
 import { getSession, type RuntimeOptions } from './models/session.js';
 import { PRODUCER } from './models/onnx/graph.js';
-import type { DetectorSpec, EmbedderSpec, LandmarkerSpec } from './models/spec.js';
+import type { DetectorSpec, EmbedderSpec, EncoderSpec, LandmarkerSpec, ModelSource, StackSpec } from './models/spec.js';
 import type { Affine, Box, Point, RgbImage } from './types.js';
 
 /** A path, encoded image bytes, or already-decoded RGB pixels. */
 export type ImageInput = string | Buffer | Uint8Array | RgbImage;
 
 export interface LikenessOptions extends RuntimeOptions {
+  /**
+   * The model stack: a name (`likeness models` lists them; default: the default stack), a model
+   * file trained by `likeness train` (its encoder on its base stack's detector), or a StackSpec.
+   */
+  model?: string | StackSpec;
+  /** Replace the stack's detector, landmark network or encoder. */
   detector?: DetectorSpec;
-  landmarker?: LandmarkerSpec;
-  embedder?: EmbedderSpec;
+  /** A 68-point landmark network; `null` runs none (five points from the detector). */
+  landmarker?: LandmarkerSpec | null;
+  embedder?: EncoderSpec;
   detection?: DetectionOptions;
   landmarks?: LandmarkOptions;
   embedding?: EmbedOptions;
@@ -32,9 +40,12 @@ export interface LikenessOptions extends RuntimeOptions {
 export interface Face {
   box: Box;
   score: number;
-  /** 68 iBUG landmarks in image pixels. */
-  landmarks: Point[];
+  /** 68 iBUG landmarks in image pixels, when the stack has a landmark network. */
+  landmarks?: Point[];
+  /** Eyes, nose tip and mouth corners: the detector's own when it gives them, else from the 68 landmarks. */
   points5: FivePoints;
+  /** The part of the face's box inside the photo: 1 for a whole face, less for one cut by the photo's edge. */
+  visible?: number;
 }
 
 export interface AlignedFaceResult extends Face {
@@ -78,11 +89,15 @@ export interface VerifyResult extends Decision {
   timeMs: number;
 }
 
-const area = (b: Box): number => b.width * b.height;
+/**
+ * How prominent a face is: its box's area in the photo, times the part of the box inside the photo,
+ * so a neighbour cut by the photo's edge counts by what is visible of it (docs/decisions.md).
+ */
+export const prominence = (f: { box: Box; visible?: number }): number => f.box.width * f.box.height * (f.visible ?? 1);
 
-/** Faces sorted largest first (ties: higher score first). */
-export function largestFirst<F extends Face>(faces: readonly F[]): F[] {
-  return [...faces].sort((a, b) => area(b.box) - area(a.box) || b.score - a.score);
+/** Faces sorted most prominent first (largest, a face cut by the photo's edge by its visible part; ties: higher score). */
+export function largestFirst<F extends { box: Box; score: number; visible?: number }>(faces: readonly F[]): F[] {
+  return [...faces].sort((a, b) => prominence(b) - prominence(a) || b.score - a.score);
 }
 
 function isRgbImage(x: ImageInput): x is RgbImage {
@@ -91,20 +106,29 @@ function isRgbImage(x: ImageInput): x is RgbImage {
 
 export class Likeness {
   private constructor(
+    /** The stack's name (or the trained model's). */
+    readonly stack: string,
     readonly detector: FaceDetector,
-    readonly landmarker: Landmarker,
-    readonly embedder: Embedder,
+    readonly landmarker: Landmarker | undefined,
+    readonly embedder: Embedder | FusedEmbedder,
     private readonly options: LikenessOptions,
   ) {}
 
   /** Load (and on first use convert and cache) the models. Sessions are shared per process. */
   static async create(options: LikenessOptions = {}): Promise<Likeness> {
     resolveDetectionOptions(options.detection);
-    const det = options.detector ?? ssdMobilenetV1();
-    const lm = options.landmarker ?? landmark68();
-    const emb = options.embedder ?? resnet128();
-    const [s1, s2, s3] = await Promise.all([getSession(det, options), getSession(lm, options), getSession(emb, options)]);
-    return new Likeness(new FaceDetector(det, s1), new Landmarker(lm, s2), new Embedder(emb, s3), options);
+    const stack = resolveStack(options.model);
+    const det = options.detector ?? stack.detector;
+    const lm = options.landmarker === null ? undefined : (options.landmarker ?? stack.landmarker);
+    const enc = options.embedder ?? stack.embedder;
+    const parts = enc.task === 'fuse' ? enc.parts.map((p) => p.embedder) : [enc];
+    if (!lm && parts.some((p) => p.alignment.template === 'dlib68')) {
+      throw new InvalidOptionError(`${enc.name} aligns on 68 landmarks, but the stack ${stack.name} has no landmark network`);
+    }
+    const [s1, s2, ...s3] = await Promise.all([getSession(det, options), lm ? getSession(lm, options) : undefined, ...parts.map((p) => getSession(p, options))]);
+    const embedders = parts.map((p, i) => new Embedder(p, s3[i]!));
+    const encoder = enc.task === 'fuse' ? new FusedEmbedder(enc, embedders) : embedders[0]!;
+    return new Likeness(stack.name, new FaceDetector(det, s1), lm ? new Landmarker(lm, s2!) : undefined, encoder, options);
   }
 
   /**
@@ -112,20 +136,27 @@ export class Likeness {
    * normalisation, alignment) and the detection, landmark and embedding options. Caches key on it.
    */
   settings(): Record<string, unknown> {
-    const source = (src: DetectorSpec['source']) =>
+    const source = (src: ModelSource) =>
       src.kind === 'bytes' ? { kind: 'bytes', length: src.bytes.length } : src.kind === 'tfjs' ? { kind: 'tfjs', conversion: src.conversion } : src;
     const spec = (s: DetectorSpec | LandmarkerSpec | EmbedderSpec) => ({ ...s, source: source(s.source) });
+    const e = this.embedder.spec;
     return {
       producer: PRODUCER,
       detector: spec(this.detector.spec),
-      landmarker: spec(this.landmarker.spec),
-      embedder: { ...spec(this.embedder.spec), threshold: undefined },
+      landmarker: this.landmarker ? spec(this.landmarker.spec) : null,
+      embedder: e.task === 'fuse' ? { ...e, parts: e.parts.map((p) => ({ weight: p.weight, embedder: { ...spec(p.embedder), threshold: undefined } })), threshold: undefined } : { ...spec(e), threshold: undefined },
       // maxUpscale Infinity hashes as null (JSON), still distinct from any finite value.
       detection: { ...resolveDetectionOptions(this.options.detection), revision: DETECTION_REVISION },
       alignment: { revision: ALIGNMENT_REVISION },
       landmarks: { mirror: this.options.landmarks?.mirror ?? false, ...(this.options.landmarks?.jitter ? { jitter: this.options.landmarks.jitter } : {}) },
       embedding: { mirror: this.options.embedding?.mirror ?? true, jitter: this.options.embedding?.jitter ?? 0 },
     };
+  }
+
+  /** The encoder's network, for a single-network stack (raw passes, its template); a fusion has several. */
+  get network(): Embedder {
+    if (!(this.embedder instanceof Embedder)) throw new InvalidOptionError(`${this.embedder.spec.name} fuses several networks: it has no single network`);
+    return this.embedder;
   }
 
   get model(): { name: string; version: string } {
@@ -154,18 +185,24 @@ export class Likeness {
     const dets = await this.detector.detect(img, { ...this.options.detection, ...opts.detection });
     t0 = performance.now();
     t.detectMs = t0 - t1;
-    const lms = await this.landmarker.predict(img, dets.map((d) => d.box), this.options.landmarks);
+    const lms = this.landmarker ? await this.landmarker.predict(img, dets.map((d) => d.box), this.options.landmarks) : undefined;
     t1 = performance.now();
     t.landmarksMs = t1 - t0;
-    const faces: (Face & Partial<AlignedFaceResult> & Partial<EncodedFace>)[] = dets.map((d, i) => ({ box: d.box, score: d.score, landmarks: lms[i]!, points5: fivePoints(lms[i]!) }));
+    const faces: (Face & Partial<AlignedFaceResult> & Partial<EncodedFace>)[] = dets.map((d, i) => {
+      const l = lms?.[i];
+      // The detector's own five points when it gives them (what 5-point encoders were trained on).
+      const points5 = d.points ? fivePointsFromArray(d.points) : l ? fivePoints(l) : undefined;
+      if (!points5) throw new InvalidOptionError(`the detector ${this.detector.spec.name} gives no points and the stack has no landmark network: faces cannot be aligned`);
+      return l ? { box: d.box, score: d.score, visible: d.visible, landmarks: l, points5 } : { box: d.box, score: d.score, visible: d.visible, points5 };
+    });
     if (level !== 'detect') {
-      for (const f of faces) Object.assign(f, this.embedder.align(img, f.landmarks));
+      const aligned = faces.map((f) => this.embedder.align(img, { ...(f.landmarks ? { landmarks: f.landmarks } : {}), points: fivePointsArray(f.points5) }));
+      faces.forEach((f, i) => Object.assign(f, { chip: aligned[i]!.chip, transform: aligned[i]!.transform }));
       t0 = performance.now();
       t.alignMs = t0 - t1;
       if (level === 'embed') {
         const eo = { ...this.options.embedding, ...opts.embedding };
-        const variants = eo.jitter ? faces.map((f) => this.embedder.jittered(img, { chip: f.chip!, transform: f.transform! }, eo.jitter!)) : [];
-        const embs = await this.embedder.embedChips(faces.map((f) => f.chip!), eo, variants);
+        const embs = await this.embedder.encode(img, aligned, eo);
         faces.forEach((f, i) => {
           f.embedding = embs[i]!;
           if (!opts.keepChips) {

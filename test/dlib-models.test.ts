@@ -126,9 +126,9 @@ describe('dlib model files', () => {
       expect(dets.length, photo).toBe(faces.length);
       for (const f of faces) {
         // every face-api face has one MMOD box around its eyes and nose tip, about as wide as the eyes are apart × 2–3
-        const inside = dets.filter((d) => [36, 45, 30].every((k) => { const p = f.landmarks[k]!; return p.x > d.box.x && p.x < d.box.x + d.box.width && p.y > d.box.y && p.y < d.box.y + d.box.height; }));
+        const inside = dets.filter((d) => [36, 45, 30].every((k) => { const p = f.landmarks![k]!; return p.x > d.box.x && p.x < d.box.x + d.box.width && p.y > d.box.y && p.y < d.box.y + d.box.height; }));
         expect(inside.length, photo).toBe(1);
-        const eyes = Math.hypot(f.landmarks[45]!.x - f.landmarks[36]!.x, f.landmarks[45]!.y - f.landmarks[36]!.y);
+        const eyes = Math.hypot(f.landmarks![45]!.x - f.landmarks![36]!.x, f.landmarks![45]!.y - f.landmarks![36]!.y);
         expect(inside[0]!.box.width / eyes, photo).toBeGreaterThan(1.5);
         expect(inside[0]!.box.width / eyes, photo).toBeLessThan(3.5);
         expect(inside[0]!.score).toBeGreaterThan(0);
@@ -149,14 +149,14 @@ describe('dlib model files', () => {
       const pts = predictShape(model, greyOf(img), img.width, img.height, face.box);
       // dlib's order: image-right eye outer and inner corner, image-left eye outer and inner, nose base.
       SHAPE5_IBUG.forEach((ibug, k) => {
-        const d = Math.hypot(pts[k]!.x - face.landmarks[ibug]!.x, pts[k]!.y - face.landmarks[ibug]!.y);
+        const d = Math.hypot(pts[k]!.x - face.landmarks![ibug]!.x, pts[k]!.y - face.landmarks![ibug]!.y);
         expect(d, `${photo} point ${k} vs iBUG ${ibug}`).toBeLessThan(6);
       });
       // From a box 10 % off to the side the cascade still finds the points; the mean shape it starts from does not.
       const moved = { ...face.box, x: face.box.x + 0.1 * face.box.width };
       const fromMoved = predictShape(model, greyOf(img), img.width, img.height, moved);
       const mean = [0, 1, 2, 3, 4].map((k) => ({ x: moved.x + model.initial[2 * k]! * (moved.width - 1), y: moved.y + model.initial[2 * k + 1]! * (moved.height - 1) }));
-      const err = (ps: typeof pts) => SHAPE5_IBUG.reduce((s, ibug, k) => s + Math.hypot(ps[k]!.x - face.landmarks[ibug]!.x, ps[k]!.y - face.landmarks[ibug]!.y), 0) / 5;
+      const err = (ps: typeof pts) => SHAPE5_IBUG.reduce((s, ibug, k) => s + Math.hypot(ps[k]!.x - face.landmarks![ibug]!.x, ps[k]!.y - face.landmarks![ibug]!.y), 0) / 5;
       expect(err(fromMoved)).toBeLessThan(err(mean) / 2);
     }
   });

@@ -17,7 +17,7 @@ describe('pipeline on face-api demo photos', () => {
     for (const f of a.faces) {
       expect(f.score).toBeGreaterThan(0.5);
       expect(f.landmarks).toHaveLength(68);
-      const inside = f.landmarks.filter((p) => p.x >= f.box.x - 0.15 * f.box.width && p.x <= f.box.x + 1.15 * f.box.width && p.y >= f.box.y - 0.15 * f.box.height && p.y <= f.box.y + 1.15 * f.box.height);
+      const inside = f.landmarks!.filter((p) => p.x >= f.box.x - 0.15 * f.box.width && p.x <= f.box.x + 1.15 * f.box.width && p.y >= f.box.y - 0.15 * f.box.height && p.y <= f.box.y + 1.15 * f.box.height);
       expect(inside.length).toBeGreaterThan(60);
       // the eye on the image's left is left of the other, and eyes are above the mouth
       expect(f.points5.leftEye.x).toBeLessThan(f.points5.rightEye.x);

@@ -195,7 +195,7 @@ for (const c of cases) {
       const faces = largestFirst((await likeness.align(`${FACEAPI_DEMO}/sample2.jpg`)).faces);
       const chip = faces[0]!.chip;
       expect([chip.width, chip.height]).toEqual([c.size, c.size]);
-      const [ours] = await likeness.embedder.raw([chip]);
+      const [ours] = await likeness.network.raw([chip]);
       // tfjs gets the same normalised pixels, in its NHWC layout
       const input = new Float32Array(c.size * c.size * 3);
       imageToTensor(chip, { ...spec.input, layout: 'nhwc' }, input);

@@ -52,10 +52,10 @@ describe.skipIf(!hasData('bbt'))(`head training on bbt${hasData('bbt') ? '' : ` 
     const trained = await Likeness.create({ embedder: spec });
     const base = await Likeness.create();
     const chips = (await base.align(bbt('sheldon', 1))).faces.map((f) => f.chip).concat((await base.align(bbt('penny', 2))).faces.map((f) => f.chip));
-    const baseRaw = (await base.embedder.raw(chips)).map(l2normalize);
+    const baseRaw = (await base.network.raw(chips)).map(l2normalize);
     const head = Head.fromWeights(r.result.bestWeights as HeadWeights);
     const expected = head.apply(tf.tensor2d(baseRaw.flatMap((e) => Array.from(e)), [chips.length, 128])).arraySync();
-    const got = await trained.embedder.raw(chips);
+    const got = await trained.network.raw(chips);
     let maxDiff = 0;
     got.forEach((g, i) => g.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]![k]!)))));
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
@@ -92,12 +92,12 @@ describe('model files', () => {
     const chips = (await L.align(path.join(FACEAPI_DEMO, 'sample1.jpg'))).faces.map((f) => f.chip);
     expect(chips.length).toBeGreaterThan(1);
     expect(chips[0]!.width).toBe(64);
-    const got = await L.embedder.raw(chips);
+    const got = await L.network.raw(chips);
     const per = 16 * 16 * KERNEL1 * KERNEL1;
     const x = new Float32Array(chips.length * per);
     chips.forEach((c, i) => {
       const t = new Float32Array(3 * 64 * 64);
-      imageToTensor(c, L.embedder.spec.input, t);
+      imageToTensor(c, L.network.spec.input, t);
       patches(greyHalf(t, 64), 32, false, x, i * per);
     });
     const expected = ScratchNet.fromWeights(w).apply(tf.tensor2d(x, [chips.length * 256, KERNEL1 * KERNEL1]), chips.length).arraySync();

@@ -25,6 +25,12 @@ export interface AlignOptions {
    *   for s ≈ 1 this is just the ½ px shift. Use this to feed models trained on dlib chips.
    */
   mapping?: 'template' | 'dlib';
+  /**
+   * Which way the least-squares similarity is fitted: 'chip-to-image' (default, dlib's: residuals
+   * in image pixels, then inverted) or 'image-to-chip' (insightface's and skimage's: residuals in
+   * chip pixels). They differ only when the points do not fit a similarity exactly.
+   */
+  fit?: 'chip-to-image' | 'image-to-chip';
 }
 
 export interface AlignedFace {
@@ -75,6 +81,10 @@ export function alignmentTransform(
       throw new RangeError(`template ${template.name} needs landmark #${idx} but only ${landmarks.length} landmarks were given`);
     }
     picked[i] = p;
+  }
+  if (options.fit === 'image-to-chip') {
+    const imageToChip = estimateSimilarity(picked, points);
+    return options.mapping === 'dlib' ? dlibChipTransform(invertAffine(imageToChip), template.size) : imageToChip;
   }
   const chipToImage = estimateSimilarity(points, picked);
   return options.mapping === 'dlib' ? dlibChipTransform(chipToImage, template.size) : invertAffine(chipToImage);

@@ -151,3 +151,34 @@ export function fivePointTemplate(size = 150, padding = 0.25): AlignmentTemplate
     landmarkIndices: [0, 1, 2, 3, 4],
   };
 }
+
+/**
+ * insightface's ArcFace alignment target for 112×112 chips (`arcface_dst` in insightface's
+ * face_align.py; the same five points MobileFaceNet_TF, faceplugin and every ArcFace-family encoder
+ * were trained on): eye on the image's left, eye on its right, nose tip, mouth corners.
+ */
+const ARCFACE_112: readonly Point[] = [
+  { x: 38.2946, y: 51.6963 },
+  { x: 73.5318, y: 51.5014 },
+  { x: 56.0252, y: 71.7366 },
+  { x: 41.5493, y: 92.3655 },
+  { x: 70.7299, y: 92.2041 },
+];
+
+/**
+ * The ArcFace 5-point template (FIVE_POINT_ORDER) for a square chip of `size` pixels (112 for the
+ * networks trained on it; other sizes scale it). `padding` widens the crop around the same face:
+ * the points shrink towards the chip centre by 1/(1 + 2·padding) (0: insightface's crop).
+ */
+export function arcfaceTemplate(size = 112, padding = 0): AlignmentTemplate {
+  checkSizePadding('arcfaceTemplate', size, padding);
+  const k = size / 112 / (1 + 2 * padding);
+  const c = size / 2;
+  return {
+    name: 'arcface',
+    size,
+    padding,
+    points: ARCFACE_112.map((p) => ({ x: c + (p.x - 56) * k, y: c + (p.y - 56) * k })),
+    landmarkIndices: [0, 1, 2, 3, 4],
+  };
+}

@@ -1,8 +1,8 @@
 /** `likeness eval verify|identify`: accuracy on labelled sets, as a thin shell over src/eval. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LikenessOptions } from '../likeness.js';
-import { resnet128 } from '../models/registry.js';
-import { embedderFromFile } from '../models/model-file.js';
+import { resolveStack } from '../models/stacks.js';
+import { modelOption, requestedModel } from './model.js';
 import type { EmbedderSpec } from '../models/spec.js';
 import { evaluateIdentification } from '../eval/identify-eval.js';
 import { checkPlotFile, plotCmc, plotVerification } from '../eval/plots.js';
@@ -37,7 +37,7 @@ function withPipeline(cmd: Command): Command {
   return cmd
     .option('--json', 'print one JSON object only')
     .option('--no-mirror', 'no mirror test-time augmentation of the encoder')
-    .option('--model <file.onnx>', 'evaluate a model trained by `likeness train` instead of the pretrained encoder')
+    .addOption(modelOption('the model stack to evaluate'))
     .addOption(new Option('--jitter <n>', 'also average n jittered chips per face (0–8)').argParser(number('--jitter', 0, true)))
     .option('--landmark-mirror', 'average landmarks predicted on the crop and its mirror')
     .addOption(new Option('--landmark-jitter <n>', 'also average landmarks predicted on n shifted crops (0–8)').argParser(number('--landmark-jitter', 0, true)))
@@ -55,9 +55,11 @@ function withPipeline(cmd: Command): Command {
 }
 
 export function pipelineOptions(o: PipelineOpts): { engine: LikenessOptions; run: EncodeSetOptions } {
-  let embedder: EmbedderSpec | undefined = o.model === undefined ? undefined : embedderFromFile(o.model);
+  const model = requestedModel(o.model);
+  let embedder: EmbedderSpec | undefined;
   if (o.alignMapping !== undefined || o.alignPadding !== undefined || o.inputStd !== undefined) {
-    const base = embedder ?? resnet128();
+    const base = resolveStack(model).embedder;
+    if (base.task === 'fuse') throw new InvalidArgumentError(`--align-* and --input-std apply to one network; ${base.name} fuses several`);
     embedder = {
       ...base,
       alignment: { ...base.alignment, ...(o.alignMapping ? { mapping: o.alignMapping } : {}), ...(o.alignPadding !== undefined ? { padding: o.alignPadding } : {}) },
@@ -66,6 +68,7 @@ export function pipelineOptions(o: PipelineOpts): { engine: LikenessOptions; run
   }
   return {
     engine: {
+      ...(model === undefined ? {} : { model }),
       ...(embedder ? { embedder } : {}),
       embedding: { mirror: o.mirror ?? true, jitter: o.jitter ?? 0 },
       landmarks: { mirror: o.landmarkMirror ?? false, ...(o.landmarkJitter ? { jitter: o.landmarkJitter } : {}) },

@@ -10,10 +10,10 @@ import { Gallery } from '../gallery/gallery.js';
 import { UnknownSubjectError } from '../gallery/errors.js';
 import { isPostgresLocation, openGallery, type OpenGalleryOptions } from '../gallery/open.js';
 import type { GalleryStore } from '../gallery/store.js';
-import { resnet128 } from '../models/registry.js';
 import { Likeness } from '../likeness.js';
 import type { Candidate } from '../match/identify.js';
-import { embedderFromFile } from '../models/model-file.js';
+import { resolveStack } from '../models/stacks.js';
+import { galleryModel, modelOption, requestedModel } from './model.js';
 import { readPeople } from '../image/folders.js';
 import { expandInputs } from './files.js';
 import { boxJson, boxText, UsageFailure } from './output.js';
@@ -29,8 +29,17 @@ const positiveInt = (name: string) => (v: string): number => {
 };
 
 async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>, storeOptions: OpenGalleryOptions = {}, model?: string): Promise<T> {
-  const likeness = await Likeness.create(model === undefined ? {} : { embedder: embedderFromFile(model) });
-  const g = await Gallery.open(db ?? DEFAULT_DB(), likeness, storeOptions);
+  const location = db ?? DEFAULT_DB();
+  // Without --model, encode with the stack the gallery was enrolled with.
+  const probe = await openGallery(location, storeOptions);
+  let chosen: string | undefined;
+  try {
+    chosen = await galleryModel(probe, model);
+  } finally {
+    await probe.close();
+  }
+  const likeness = await Likeness.create(chosen === undefined ? {} : { model: chosen });
+  const g = await Gallery.open(location, likeness, storeOptions);
   try {
     return await fn(g);
   } finally {
@@ -46,7 +55,7 @@ async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promis
 async function withStore<T>(db: string | undefined, fn: (store: GalleryStore) => Promise<T>): Promise<T> {
   const store = await openGallery(db ?? DEFAULT_DB());
   try {
-    const spec = resnet128();
+    const spec = resolveStack(requestedModel(undefined)).embedder;
     await store.init((await store.model()) ?? { name: spec.name, version: spec.version, dimensions: spec.outputSize });
     return await fn(store);
   } finally {
@@ -63,7 +72,7 @@ export function galleryCommands(program: Command): void {
     .option('--name <name>', 'the person to enrol')
     .option('--from <dir>', 'bulk: a folder of <name>/<photos>; resumable, skips bad photos with a report')
     .option('--thumbnails', 'keep a small aligned thumbnail per face (off by default: privacy)')
-    .option('--model <file.onnx>', 'encode with a model trained by `likeness train` (a gallery keeps one model)')
+    .addOption(modelOption('the model stack (default: the gallery\'s own; a gallery keeps one)'))
     .option('--json', 'print JSON only')
     .action(async (images: string[], o: { db?: string; name?: string; from?: string; thumbnails?: boolean; model?: string; json?: boolean }) => {
       if (!o.from && (!o.name || images.length === 0)) throw new UsageFailure('give --name NAME with at least one photo, or --from DIR');
@@ -126,7 +135,7 @@ export function galleryCommands(program: Command): void {
         .choices(['exact', 'hnsw'])
         .default('exact'),
     )
-    .option('--model <file.onnx>', 'encode with a model trained by `likeness train` (the one the gallery was enrolled with)')
+    .addOption(modelOption('the model stack (default: the one the gallery was enrolled with)'))
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; hubness: boolean; index: 'exact' | 'hnsw'; model?: string; json?: boolean }) => {
       const files = await expandInputs(args);
@@ -261,9 +270,9 @@ export function galleryCommands(program: Command): void {
     .description("re-encode every face with the current model, from the original photos (matched by content hash)")
     .addOption(dbOption())
     .requiredOption('--from <dir>', 'folder (searched recursively) holding the enrolled photos')
-    .option('--model <file.onnx>', 'the model to re-encode with: one trained by `likeness train` (default: the pretrained encoder)')
+    .addOption(modelOption('the model stack to re-encode with'))
     .action(async (o: { db?: string; from: string; model?: string }) => {
-      const likeness = await Likeness.create(o.model === undefined ? {} : { embedder: embedderFromFile(o.model) });
+      const likeness = await Likeness.create(requestedModel(o.model) === undefined ? {} : { model: requestedModel(o.model)! });
       const store = await openGallery(o.db ?? DEFAULT_DB());
       try {
         const byHash = new Map<string, string>();

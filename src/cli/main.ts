@@ -14,7 +14,7 @@ import { runSeedDemo } from './demo.js';
 import { expandInputs } from './files.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
-import { embedderFromFile } from '../models/model-file.js';
+import { modelOption, requestedModel } from './model.js';
 import { galleryCommands } from './gallery.js';
 import { keysCommands } from './keys.js';
 import { serveCommand } from './serve.js';
@@ -48,7 +48,7 @@ interface CommonOpts {
 
 function engineOptions(o: CommonOpts): LikenessOptions {
   return {
-    ...(o.model === undefined ? {} : { embedder: embedderFromFile(o.model) }),
+    ...(requestedModel(o.model) === undefined ? {} : { model: requestedModel(o.model)! }),
     ...(o.threads === undefined ? {} : { intraOpThreads: o.threads }),
     ...(o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels * 1e6 }),
     detection: { ...(o.minScore === undefined ? {} : { minScore: o.minScore }), ...(o.minFace === undefined ? {} : { minFaceSize: o.minFace }) },
@@ -62,7 +62,7 @@ function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
     .addOption(new Option('--min-face <px>', 'also find faces down to this width in large photos (scans tiles: slower)').argParser(num('--min-face', 0)))
     .addOption(new Option('--max-pixels <mp>', 'refuse images larger than this many megapixels').argParser(num('--max-pixels', 0.001)).default(undefined, '40'))
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads per process').argParser(num('--threads', 1, 64, true)))
-    .option('--model <file.onnx>', 'use a model trained by `likeness train` instead of the pretrained encoder');
+    .addOption(modelOption());
   if (opts.mirror) cmd.option('--no-mirror', 'do not average with the mirrored face (faster, slightly less accurate)');
   return cmd;
 }

@@ -15,7 +15,8 @@ import { InvalidOptionError } from '../errors.js';
 import { sampleToTensor, type Canvas } from '../image/sample.js';
 import { runModel } from '../models/session.js';
 import type { DetectorSpec } from '../models/spec.js';
-import type { Box, RgbImage } from '../types.js';
+import type { Box, Point, RgbImage } from '../types.js';
+import { decode } from './decoders/index.js';
 import { iou, nonMaxSuppression } from './nms.js';
 
 /** True when boxes a and b are the same face: IoU above 0.3, or one mostly inside the other. */
@@ -73,19 +74,24 @@ export interface DetectionOptions {
 /**
  * Bumped whenever detection's output changes for the same options, so encodings cached by an
  * earlier version are not reused (it is part of Likeness.settings()). 2: small photos at native
- * scale, the fill-the-input retry, boxes mostly outside the image dropped.
+ * scale, the fill-the-input retry, boxes mostly outside the image dropped. 3: detections carry the
+ * visible part of their box (face choice), decoders per detector kind.
  */
-export const DETECTION_REVISION = 2;
+export const DETECTION_REVISION = 3;
 
 /** Detections with less of their box inside the image than this are dropped. */
 const MIN_VISIBLE = 0.25;
 
-/** The SSD finds faces down to about this many pixels wide in its input (measured: 28–32 px). */
+/** The SSD finds faces down to about this many pixels wide in its input (measured: 28–32 px); other detectors say theirs (DetectorSpec.minFaceInInput). */
 const MIN_FACE_IN_INPUT = 32;
 
 export interface Detection {
   box: Box;
   score: number;
+  /** The detector's five points in image pixels (FIVE_POINT_ORDER), when it gives them. */
+  points?: Point[];
+  /** The part of the detector's box inside the photo (1: whole; a face cut by the photo's edge less). */
+  visible: number;
 }
 
 /** Tuned detection defaults, each with the measurement that produced it (data/detection.json). */
@@ -134,21 +140,24 @@ export class FaceDetector {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  /** Detect faces on one square canvas of the image. */
-  async detectOnCanvas(img: RgbImage, canvas: Canvas, o: Required<DetectionOptions>): Promise<Detection[]> {
-    const n = this.spec.input.size;
+  /** Detect faces on one square canvas of the image, resized to an n×n input (default: the spec's size). */
+  async detectOnCanvas(img: RgbImage, canvas: Canvas, o: Required<DetectionOptions>, n = this.spec.input.size): Promise<Detection[]> {
+    const layout = { ...this.spec.input, size: n };
     const input = new Float32Array(3 * n * n);
-    sampleToTensor(img, canvas, this.spec.input, input);
-    const out = await runModel(this.session, this.spec.input.name, input, [1, 3, n, n].map((d, i) => (this.spec.input.layout === 'nhwc' ? [1, n, n, 3][i]! : d)));
-    const boxes = out[this.spec.outputs.boxes]!.data;
-    const scores = out[this.spec.outputs.scores]!.data;
+    sampleToTensor(img, canvas, layout, input);
+    const out = await runModel(this.session, this.spec.input.name, input, this.spec.input.layout === 'nhwc' ? [1, n, n, 3] : [1, 3, n, n]);
+    const raw = decode(this.spec.decoding, out, n, o.minScore);
+    const k = canvas.side / n;
     const cand: Box[] = [];
     const candScores: number[] = [];
-    for (let a = 0; a < scores.length; a++) {
-      const s = scores[a]!;
-      if (!(s > o.minScore)) continue;
-      // (ymin, xmin, ymax, xmax) relative to the canvas → image pixels, clipped to the image.
-      const [ry0, rx0, ry1, rx1] = [0, 1, 2, 3].map((k) => boxes[a * 4 + k]! * canvas.side + (k % 2 === 0 ? canvas.originY : canvas.originX)) as [number, number, number, number];
+    const candPoints: (Point[] | undefined)[] = [];
+    const candVisible: number[] = [];
+    for (const r of raw) {
+      // input pixels → image pixels, clipped to the image.
+      const rx0 = r.x0 * k + canvas.originX;
+      const ry0 = r.y0 * k + canvas.originY;
+      const rx1 = r.x1 * k + canvas.originX;
+      const ry1 = r.y1 * k + canvas.originY;
       const y0 = Math.max(0, Math.min(img.height, ry0));
       const x0 = Math.max(0, Math.min(img.width, rx0));
       const y1 = Math.max(0, Math.min(img.height, ry1));
@@ -156,26 +165,50 @@ export class FaceDetector {
       if (x1 - x0 < 1 || y1 - y0 < 1) continue;
       // A box mostly in the canvas's black padding is not a face of the image (a face cut by the
       // image's edge keeps most of its box inside).
-      if ((x1 - x0) * (y1 - y0) < MIN_VISIBLE * (rx1 - rx0) * (ry1 - ry0)) continue;
+      const visible = Math.min(1, ((x1 - x0) * (y1 - y0)) / ((rx1 - rx0) * (ry1 - ry0)));
+      if (visible < MIN_VISIBLE) continue;
       cand.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
-      candScores.push(s);
+      candVisible.push(visible);
+      candScores.push(r.score);
+      candPoints.push(r.points?.map((p) => ({ x: p.x * k + canvas.originX, y: p.y * k + canvas.originY })));
     }
-    return nonMaxSuppression(cand, candScores, o.iouThreshold, o.maxFaces).map((i) => ({ box: cand[i]!, score: candScores[i]! }));
+    return nonMaxSuppression(cand, candScores, o.iouThreshold, o.maxFaces).map((i) => {
+      const pts = candPoints[i];
+      const d: Detection = { box: cand[i]!, score: candScores[i]!, visible: candVisible[i]! };
+      if (pts) d.points = pts;
+      return d;
+    });
+  }
+
+  /**
+   * The first pass's canvas side and input size: the image fills the input unless that would
+   * enlarge it more than maxUpscale; a detector taking any multiple of `inputMultiple` then runs on
+   * the smallest such input at that scale instead of a padded full-size one.
+   */
+  firstPass(img: RgbImage, maxUpscale: number): { canvasSide: number; inputSize: number } {
+    const size = this.spec.input.size;
+    const side = Math.max(img.width, img.height);
+    const f = Math.min(size / side, maxUpscale);
+    const m = this.spec.inputMultiple;
+    if (!m || side * f >= size) return { canvasSide: Math.max(side, size / f), inputSize: size };
+    const n = Math.min(size, Math.max(m, Math.ceil((side * f) / m) * m));
+    return { canvasSide: n / f, inputSize: n };
   }
 
   async detect(img: RgbImage, options: DetectionOptions = {}): Promise<Detection[]> {
-    const o = resolveDetectionOptions(options);
+    const o = resolveDetectionOptions({ ...options, minScore: options.minScore ?? this.spec.minScore });
     const whole = { x: 0, y: 0, width: img.width, height: img.height };
     const side = Math.max(img.width, img.height);
     // The first pass fills the input, unless that would enlarge the image more than maxUpscale.
-    const first = Math.max(side, this.spec.input.size / o.maxUpscale);
+    const { canvasSide: first, inputSize } = this.firstPass(img, o.maxUpscale);
     // Filling the input, the image sits at the top left (face-api's padding); on a larger canvas, centred.
     const canvasOf = (canvasSide: number): Canvas => (canvasSide === side ? { originX: 0, originY: 0, side, valid: whole } : centredCanvas(img, canvasSide));
-    const found = await this.detectOnCanvas(img, canvasOf(first), o);
-    const tile = Math.round((this.spec.input.size * o.minFaceSize) / MIN_FACE_IN_INPUT);
+    const found = await this.detectOnCanvas(img, canvasOf(first), o, inputSize);
+    const minFace = this.spec.minFaceInInput ?? MIN_FACE_IN_INPUT;
+    const tile = Math.round((this.spec.input.size * o.minFaceSize) / minFace);
     if (o.minFaceSize > 0 && tile < side) {
-      // Faces the whole-image pass may miss are smaller than side/16: tiles overlap by more than that.
-      const overlap = Math.min(Math.floor(tile / 2), Math.ceil((1.5 * side * MIN_FACE_IN_INPUT) / this.spec.input.size));
+      // Faces the whole-image pass may miss are smaller than side·minFace/size: tiles overlap by more than that.
+      const overlap = Math.min(Math.floor(tile / 2), Math.ceil((1.5 * side * minFace) / this.spec.input.size));
       const fromTiles: Detection[] = [];
       for (const t of tiles(img.width, img.height, tile, overlap)) fromTiles.push(...(await this.detectOnCanvas(img, { originX: t.x, originY: t.y, side: tile, valid: whole }, o)));
       return mergeDetections(found, fromTiles, o);

@@ -3,7 +3,8 @@
  * (optionally with their horizontal mirrors, averaged), and L2-normalise.
  */
 import type ort from 'onnxruntime-node';
-import { alignFace, alignmentTransform, composeAffine, dlibTemplate, fivePointsFrom68, fivePointTemplate, extractChip, mirrorHorizontal, similarityAbout, type AlignedFace, type AlignmentTemplate } from '../align/index.js';
+import { alignFace, alignmentTransform, arcfaceTemplate, composeAffine, dlibTemplate, fivePointsFrom68, fivePointTemplate, extractChip, mirrorHorizontal, similarityAbout, type AlignedFace, type AlignmentTemplate, type AlignOptions } from '../align/index.js';
+import { InvalidOptionError } from '../errors.js';
 import { imageToTensor } from '../image/sample.js';
 import { l2normalize } from '../match/distance.js';
 import { runModel } from '../models/session.js';
@@ -32,6 +33,21 @@ const JITTERS: readonly (readonly [number, number, number, number])[] = [
   [0, 0, 1, -3],
 ];
 
+/**
+ * Where a face's points are: the 68 landmarks when a landmark network ran, and five points
+ * (FIVE_POINT_ORDER) from the detector or derived from the 68.
+ */
+export interface FacePoints {
+  landmarks?: readonly Point[];
+  points: readonly Point[];
+}
+
+export function alignmentTemplate(spec: EmbedderSpec): AlignmentTemplate {
+  const { size } = spec.input;
+  const { template, padding } = spec.alignment;
+  return template === 'dlib68' ? dlibTemplate(size, padding) : template === 'arcface' ? arcfaceTemplate(size, padding) : fivePointTemplate(size, padding);
+}
+
 export class Embedder {
   readonly template: AlignmentTemplate;
 
@@ -39,22 +55,43 @@ export class Embedder {
     readonly spec: EmbedderSpec,
     private readonly session: ort.InferenceSession,
   ) {
-    const { size } = spec.input;
-    this.template = spec.alignment.template === 'dlib68' ? dlibTemplate(size, spec.alignment.padding) : fivePointTemplate(size, spec.alignment.padding);
+    this.template = alignmentTemplate(spec);
   }
 
-  /** The image → chip transform of one face from its 68 landmarks (this embedder's template and mapping). */
-  transform(landmarks68: readonly Point[]): Affine {
-    return alignmentTransform(this.templatePoints(landmarks68), this.template, { mapping: this.spec.alignment.mapping ?? 'template' });
+  private get alignOptions(): AlignOptions {
+    const a = this.spec.alignment;
+    return { mapping: a.mapping ?? 'template', ...(a.fit ? { fit: a.fit } : {}) };
   }
 
-  /** The aligned chip for one face from its 68 landmarks. */
-  align(img: RgbImage, landmarks68: readonly Point[]): AlignedFace {
-    return alignFace(img, this.templatePoints(landmarks68), this.template, { mapping: this.spec.alignment.mapping ?? 'template' });
+  /** Whether aligning needs the 68 landmarks (the dlib template), not just five points. */
+  get needs68(): boolean {
+    return this.spec.alignment.template === 'dlib68';
   }
 
-  private templatePoints(landmarks68: readonly Point[]): readonly Point[] {
-    return this.spec.alignment.template === 'dlib68' ? landmarks68 : fivePointsFrom68(landmarks68);
+  /** The image → chip transform of one face (this embedder's template and mapping). */
+  transform(face: FacePoints | readonly Point[]): Affine {
+    return alignmentTransform(this.templatePoints(face), this.template, this.alignOptions);
+  }
+
+  /** The aligned chip for one face. */
+  align(img: RgbImage, face: FacePoints | readonly Point[]): AlignedFace {
+    return alignFace(img, this.templatePoints(face), this.template, this.alignOptions);
+  }
+
+  /** A bare point array is 68 landmarks (the older call form). */
+  private templatePoints(face: FacePoints | readonly Point[]): readonly Point[] {
+    const f: FacePoints = Array.isArray(face) ? { landmarks: face as readonly Point[], points: fivePointsFrom68(face as readonly Point[]) } : (face as FacePoints);
+    if (this.needs68) {
+      if (!f.landmarks) throw new InvalidOptionError(`${this.spec.name} aligns on 68 landmarks: use it with a stack that has a landmark network`);
+      return f.landmarks;
+    }
+    return f.points;
+  }
+
+  /** L2-normalised encodings of aligned faces of `img`, with the options' mirror and jitter averaging. */
+  async encode(img: RgbImage, faces: readonly AlignedFace[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+    const variants = options.jitter ? faces.map((f) => this.jittered(img, f, options.jitter!)) : [];
+    return this.embedChips(faces.map((f) => f.chip), options, variants);
   }
 
   /** Jittered chips of an aligned face (for test-time averaging). */

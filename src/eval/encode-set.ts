@@ -93,7 +93,7 @@ export async function encodeSet(files: readonly string[], likenessOptions: Liken
         todo.map(async ({ file, content }) => {
           try {
             const a = await pool.embed(file);
-            const faces = a.faces.map((f) => ({ box: f.box, score: f.score, embedding: f.embedding }));
+            const faces = a.faces.map((f) => ({ box: f.box, score: f.score, ...(f.visible === undefined ? {} : { visible: f.visible }), embedding: f.embedding }));
             cache?.put(content, settings, faces);
             results.set(file, { ok: true, faces, cached: false, sha256: content });
           } catch (e) {

@@ -12,6 +12,7 @@ import type { Box } from '../types.js';
 export interface CachedFace {
   box: Box;
   score: number;
+  visible?: number;
   embedding: Float32Array;
 }
 
@@ -42,14 +43,14 @@ export class EncodingCache {
   get(content: string, settings: string): CachedFace[] | undefined {
     const row = this.getStmt.get(content, settings) as { faces: string } | undefined;
     if (!row) return undefined;
-    return (JSON.parse(row.faces) as { box: Box; score: number; e: string }[]).map((f) => {
+    return (JSON.parse(row.faces) as { box: Box; score: number; v?: number; e: string }[]).map((f) => {
       const b = Buffer.from(f.e, 'base64');
-      return { box: f.box, score: f.score, embedding: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
+      return { box: f.box, score: f.score, ...(f.v === undefined ? {} : { visible: f.v }), embedding: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
     });
   }
 
   put(content: string, settings: string, faces: readonly CachedFace[]): void {
-    const json = JSON.stringify(faces.map((f) => ({ box: f.box, score: f.score, e: Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength).toString('base64') })));
+    const json = JSON.stringify(faces.map((f) => ({ box: f.box, score: f.score, ...(f.visible === undefined ? {} : { v: f.visible }), e: Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength).toString('base64') })));
     this.putStmt.run(content, settings, json, Date.now());
   }
 

@@ -4,7 +4,7 @@
  */
 import type { LikenessOptions } from '../likeness.js';
 import { euclidean, cosineSimilarity } from '../match/distance.js';
-import { Likeness } from '../likeness.js';
+import { largestFirst, Likeness } from '../likeness.js';
 import { encodeSet, type EncodeSetOptions } from './encode-set.js';
 import { verificationFigures, type RocPoint } from './metrics.js';
 import { readPairs } from './pairs.js';
@@ -33,9 +33,9 @@ export interface VerifyEvalResult {
   scored: (Scored & { fold: number })[];
 }
 
-/** The face a verification uses: the largest (ties: higher score), as Likeness.verify does. */
+/** The face a verification uses: the most prominent (largestFirst), as Likeness.verify does. */
 export function largestFace(faces: readonly CachedFace[]): CachedFace | undefined {
-  return [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height || b.score - a.score)[0];
+  return largestFirst(faces)[0];
 }
 
 export async function evaluateVerification(pairsFile: string, likenessOptions: LikenessOptions = {}, options: EncodeSetOptions = {}): Promise<VerifyEvalResult> {

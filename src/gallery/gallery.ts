@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { encodePng } from '../image/index.js';
 import { InvalidOptionError, MultipleFacesError, NoFaceError } from '../errors.js';
 import type { ImageInput, Likeness } from '../likeness.js';
-import type { EmbedderSpec } from '../models/spec.js';
+import type { EncoderSpec } from '../models/spec.js';
 import { meanEncoding } from '../match/distance.js';
 import { adjustDistance, hubness, HUBNESS_NEIGHBOURS, type HubnessReference } from '../match/hubness.js';
 import { decideMatch, openSetDistance, rankSubjects, toCandidate, type Candidate } from '../match/identify.js';
@@ -106,12 +106,12 @@ async function bytesOf(input: ImageInput): Promise<{ bytes?: Uint8Array; input: 
 export interface GalleryEncoder {
   readonly model: { name: string; version: string };
   readonly threshold: number;
-  readonly embedder: { readonly spec: EmbedderSpec };
+  readonly embedder: { readonly spec: EncoderSpec };
   embed?: Likeness['embed'];
 }
 
 /** A GalleryEncoder from a model spec alone: no network is loaded, so it cannot encode photos. */
-export function describeEncoder(spec: EmbedderSpec): GalleryEncoder {
+export function describeEncoder(spec: EncoderSpec): GalleryEncoder {
   return { model: { name: spec.name, version: spec.version }, threshold: spec.threshold.value, embedder: { spec } };
 }
 

@@ -37,6 +37,17 @@ export function fivePoints(l: readonly Point[]): FivePoints {
   return { leftEye: mean(l, 36, 41), rightEye: mean(l, 42, 47), nose: { ...l[30]! }, mouthLeft: { ...l[48]! }, mouthRight: { ...l[54]! } };
 }
 
+/** Five points in FIVE_POINT_ORDER (a detector's output) as FivePoints. */
+export function fivePointsFromArray(p: readonly Point[]): FivePoints {
+  if (p.length !== 5) throw new RangeError(`expected 5 points, got ${p.length}`);
+  return { leftEye: { ...p[0]! }, rightEye: { ...p[1]! }, nose: { ...p[2]! }, mouthLeft: { ...p[3]! }, mouthRight: { ...p[4]! } };
+}
+
+/** FivePoints as an array in FIVE_POINT_ORDER (what 5-point templates index). */
+export function fivePointsArray(f: FivePoints): Point[] {
+  return [f.leftEye, f.rightEye, f.nose, f.mouthLeft, f.mouthRight];
+}
+
 /** The canvas face-api's landmark net sees for a box: the floored, clipped crop padded to a centred square. */
 export function landmarkCanvas(img: RgbImage, box: Box): Canvas {
   const x = Math.max(0, Math.floor(box.x));

@@ -72,8 +72,8 @@ export function embedderFromMetadata(meta: EmbedderFileMetadata, file: string): 
   return { ...spec, ...(meta.description ? { description: meta.description } : {}), threshold: { ...spec.threshold, ...logistic } };
 }
 
-/** The embedder spec of a likeness model file (written by `likeness train`). */
-export function embedderFromFile(file: string): EmbedderSpec {
+/** What a likeness model file (written by `likeness train`) says about itself, checked for its format. */
+export function modelFileDescription(file: string): EmbedderFileMetadata {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -95,6 +95,12 @@ export function embedderFromFile(file: string): EmbedderSpec {
     throw new NotALikenessModelError(file, `${EMBEDDER_METADATA_KEY} is not JSON: ${(e as Error).message}`);
   }
   if (parsed?.format !== 1) throw new NotALikenessModelError(file, `unknown description format ${String(parsed?.format)}`);
+  return parsed;
+}
+
+/** The embedder spec of a likeness model file (written by `likeness train`). */
+export function embedderFromFile(file: string): EmbedderSpec {
+  const parsed = modelFileDescription(file);
   try {
     return embedderFromMetadata(parsed, file);
   } catch (e) {

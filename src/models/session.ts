@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { ModelError } from '../errors.js';
 import { convertCached } from './cache.js';
 import { conversion } from './conversions.js';
+import { packageModelBytes } from './package-source.js';
 import type { ModelSpec } from './spec.js';
 
 export interface RuntimeOptions {
@@ -20,6 +21,7 @@ export async function modelBytes(spec: ModelSpec): Promise<Uint8Array> {
   try {
     if (src.kind === 'bytes') return src.bytes;
     if (src.kind === 'file') return new Uint8Array(await readFile(src.path));
+    if (src.kind === 'package') return await packageModelBytes(src);
     return (await convertCached(conversion(src.conversion), src.modelDir)).bytes;
   } catch (cause) {
     if (cause instanceof ModelError) throw cause;
@@ -30,7 +32,7 @@ export async function modelBytes(spec: ModelSpec): Promise<Uint8Array> {
 export function getSession(spec: ModelSpec, options: RuntimeOptions = {}): Promise<ort.InferenceSession> {
   const threads = options.intraOpThreads ?? 1;
   const src = spec.source;
-  const where = src.kind === 'file' ? src.path : src.kind === 'tfjs' ? src.modelDir : 'memory';
+  const where = src.kind === 'file' ? src.path : src.kind === 'tfjs' ? src.modelDir : src.kind === 'package' ? `${src.package}/${src.model}/${src.conversion ?? ''}` : 'memory';
   const key = `${spec.name}@${spec.version}|${where}|${threads}`;
   let s = sessions.get(key);
   if (!s) {
@@ -42,6 +44,8 @@ export function getSession(spec: ModelSpec, options: RuntimeOptions = {}): Promi
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
+          // Warnings about other people's files (unused initializers…) are not the user's concern.
+          logSeverityLevel: 3,
         });
       } catch (cause) {
         throw new ModelError(`onnxruntime cannot load model ${spec.name}: ${(cause as Error).message}`, cause);

@@ -3,6 +3,7 @@
  * pipeline sees it (box and encoding), computed once through eval's encodeSet and its SQLite cache;
  * for from-scratch training also the aligned chips at the small model's size.
  */
+import { InvalidOptionError } from '../errors.js';
 import { alignFace, dlibTemplate } from '../align/index.js';
 import { encodeSet, type EncodeSetOptions } from '../eval/encode-set.js';
 import { largestFace } from '../eval/verify-eval.js';
@@ -59,6 +60,7 @@ export async function alignedChips(samples: readonly Sample[], layout: TensorLay
   const out: Float32Array[] = [];
   for (const s of samples) {
     const img = await engine.load(s.file);
+    if (!engine.landmarker) throw new InvalidOptionError(`training from scratch aligns on 68 landmarks: use a stack with a landmark network (e.g. --model dlib), not ${engine.stack}`);
     const [lm] = await engine.landmarker.predict(img, [s.box]);
     const { chip } = alignFace(img, lm!, template);
     const t = new Float32Array(3 * layout.size * layout.size);

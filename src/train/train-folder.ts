@@ -12,7 +12,6 @@ import type { EncodeSetOptions } from '../eval/encode-set.js';
 import { Likeness, type LikenessOptions } from '../likeness.js';
 import { fitLogistic, type Logistic } from '../match/calibration.js';
 import type { EmbedderFileMetadata } from '../models/model-file.js';
-import { resnet128 } from '../models/registry.js';
 import { modelBytes } from '../models/session.js';
 import type { TensorLayout } from '../image/sample.js';
 import { alignedChips, frozenEncodings } from './dataset.js';
@@ -118,7 +117,8 @@ export async function trainFromFolder(o: TrainFolderOptions): Promise<TrainFolde
   const initSeed = subSeed(rng);
 
   const engine = await Likeness.create(engineOptions);
-  const base = engineOptions.embedder ?? resnet128();
+  const base = engine.embedder.spec;
+  if (base.task === 'fuse') throw new InvalidOptionError(`${base.name} fuses several networks: train on a single-network stack (e.g. --model dlib)`);
   let model: TrainableModel<HeadWeights | ScratchWeights>;
   let layout: TensorLayout | undefined;
   const padding = 0.25;

@@ -109,8 +109,8 @@ describe('ONNX conversion reproduces face-api (tfjs-wasm)', () => {
         // through our own preprocessing (float64 bilinear, exact padding offset): within a pixel
         const refPts = await oracle.landmarks(faceCrop);
         refPts.forEach((p, k) => {
-          expect(Math.abs(f.landmarks[k]!.x - (p.x + c.valid.x))).toBeLessThan(1);
-          expect(Math.abs(f.landmarks[k]!.y - (p.y + c.valid.y))).toBeLessThan(1);
+          expect(Math.abs(f.landmarks![k]!.x - (p.x + c.valid.x))).toBeLessThan(1);
+          expect(Math.abs(f.landmarks![k]!.y - (p.y + c.valid.y))).toBeLessThan(1);
         });
       }
     }
@@ -122,7 +122,7 @@ describe('ONNX conversion reproduces face-api (tfjs-wasm)', () => {
       const a = await L.align(images.get(s)!);
       for (const f of a.faces) {
         const ref = await oracle.descriptor(f.chip);
-        const [ours] = await L.embedder.raw([f.chip]);
+        const [ours] = await L.network.raw([f.chip]);
         worst.descriptor = Math.max(worst.descriptor, maxAbs(ours!, ref));
         expect(maxAbs(ours!, ref), s).toBeLessThan(1e-4);
         n++;
