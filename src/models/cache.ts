@@ -49,27 +49,50 @@ async function doConvert(conv: TfjsConversion, modelDir: string, dir: string): P
   h.update(await readFile(manifestPath));
   for (const b of bytes) h.update(b);
   const file = path.join(dir, `${conv.id}-${h.digest('hex').slice(0, 16)}.onnx`);
+  return buildCached(file, () => {
+    try {
+      return conv.build(weights);
+    } catch (cause) {
+      throw new ModelError(`cannot convert ${conv.id}: ${(cause as Error).message}`, cause);
+    }
+  });
+}
+
+/**
+ * The ONNX model cached at `file`, or `build()`'s bytes written there atomically (temp file +
+ * rename). A cache folder that cannot be written is not fatal: the bytes are returned anyway.
+ */
+export async function buildCached(file: string, build: () => Uint8Array | Promise<Uint8Array>): Promise<ConvertedModel> {
   try {
     const cached = new Uint8Array(await readFile(file));
     return { path: file, bytes: cached, sha256: sha256(cached) };
   } catch {
     // not cached yet
   }
-  let onnxBytes: Uint8Array;
+  const bytes = await build();
   try {
-    onnxBytes = conv.build(weights);
-  } catch (cause) {
-    throw new ModelError(`cannot convert ${conv.id}: ${(cause as Error).message}`, cause);
-  }
-  try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, onnxBytes);
+    await writeFile(tmp, bytes);
     await rename(tmp, file);
   } catch {
     // A read-only cache folder is not fatal: the model is used from memory.
   }
-  return { path: file, bytes: onnxBytes, sha256: sha256(onnxBytes) };
+  return { path: file, bytes, sha256: sha256(bytes) };
+}
+
+/** JSON with sorted keys (undefined values left out), so equal options hash equally. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');

@@ -28,7 +28,8 @@ export type WeightMap = ReadonlyMap<string, Tensor>;
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
-function float16ToFloat32(h: number): number {
+/** An IEEE 754 half-precision value (its 16 bits) as a number. */
+export function float16ToFloat32(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

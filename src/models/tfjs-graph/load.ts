@@ -4,10 +4,10 @@
  * shards, the conversion options and the converter version, written atomically.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../../errors.js';
-import { cacheDir, sha256 } from '../cache.js';
+import { buildCached, cacheDir, stableJson } from '../cache.js';
 import { PRODUCER } from '../onnx/graph.js';
 import { decodeWeights, type Tensor } from '../tfjs-weights.js';
 import { convertGraphModel, type GraphConversionOptions } from './convert.js';
@@ -72,40 +72,12 @@ export async function convertGraphModelCached(
   h.update(`${PRODUCER.name}/${PRODUCER.version}/tfjs-graph/${GRAPH_CONVERTER_VERSION}/${id}\n${stableJson(options)}\n`);
   for (const b of loaded.bytes) h.update(b);
   const file = path.join(dir, `${id}-${h.digest('hex').slice(0, 16)}.onnx`);
-  try {
-    const cached = new Uint8Array(await readFile(file));
-    return { path: file, bytes: cached, sha256: sha256(cached) };
-  } catch {
-    // not cached yet
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = convertGraphModel(loaded.model, loaded.weights, options).bytes;
-  } catch (cause) {
-    if (cause instanceof ModelError) throw new ModelError(`cannot convert ${id} (${modelJsonPath}): ${cause.message}`, cause);
-    throw new ModelError(`cannot convert ${id} (${modelJsonPath}): ${(cause as Error).message}`, cause);
-  }
-  try {
-    await mkdir(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
-  } catch {
-    // A read-only cache folder is not fatal: the caller can use the bytes.
-  }
-  return { path: file, bytes, sha256: sha256(bytes) };
-}
-
-/** JSON with sorted keys, so equal options hash equally. */
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return buildCached(file, () => {
+    try {
+      return convertGraphModel(loaded.model, loaded.weights, options).bytes;
+    } catch (cause) {
+      if (cause instanceof ModelError) throw new ModelError(`cannot convert ${id} (${modelJsonPath}): ${cause.message}`, cause);
+      throw new ModelError(`cannot convert ${id} (${modelJsonPath}): ${(cause as Error).message}`, cause);
+    }
+  });
 }
