@@ -26,6 +26,13 @@ const VARIANTS: Record<string, () => LikenessOptions> = {
   'faceplugin:v1': () => ({ model: { ...builtinStack('faceplugin'), detector: retinafaceV1() } }),
   'faceplugin:fit-image': () => ({ model: withEmbedder(builtinStack('faceplugin'), (e) => ({ ...e, alignment: { ...e.alignment, fit: 'image-to-chip' } })) }),
   'faceplugin:v1:fit-image': () => ({ model: withEmbedder({ ...builtinStack('faceplugin'), detector: retinafaceV1() }, (e) => ({ ...e, alignment: { ...e.alignment, fit: 'image-to-chip' } })) }),
+  mobilefacenet: () => ({ model: 'mobilefacenet' }),
+  'mobilefacenet:fit-chip': () => ({ model: withEmbedder(builtinStack('mobilefacenet'), (e) => ({ ...e, alignment: { ...e.alignment, fit: 'chip-to-image' } })) }),
+  'mobilefacenet:v2': () => ({ model: { ...builtinStack('mobilefacenet'), detector: retinafaceV2() } }),
+  'mobilefacenet:nomirror': () => ({ model: 'mobilefacenet', embedding: { mirror: false } }),
+  'blaze-mobilefacenet': () => ({ model: 'blaze-mobilefacenet' }),
+  'blazeback-mobilefacenet': () => ({ model: 'blazeback-mobilefacenet' }),
+  fusion: () => ({ model: 'fusion' }),
   'faceplugin:nomirror': () => ({ model: 'faceplugin', embedding: { mirror: false } }),
 };
 

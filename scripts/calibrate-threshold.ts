@@ -11,7 +11,7 @@ import path from 'node:path';
 import { encodeSet } from '../src/eval/encode-set.js';
 import { readPairs } from '../src/eval/pairs.js';
 import { accuracyAt, bestThreshold, type Scored } from '../src/eval/threshold.js';
-import { largestFace } from '../src/eval/verify-eval.js';
+import { mainFace } from '../src/eval/verify-eval.js';
 import { fitLogistic } from '../src/match/calibration.js';
 import { distance } from '../src/match/distance.js';
 import { Likeness } from '../src/likeness.js';
@@ -25,7 +25,7 @@ async function score(file: string): Promise<{ scored: Scored[]; failed: number }
   const enc = await encodeSet(pairs.flatMap((p) => [p.a, p.b]), {}, { label: file });
   const face = (f: string) => {
     const r = enc.results.get(f);
-    return r?.ok ? largestFace(r.faces) : undefined;
+    return r?.ok ? mainFace(r) : undefined;
   };
   let failed = 0;
   const scored = pairs.map((p) => {

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { encodeSet } from '../src/eval/encode-set.js';
 import { crossValidate, rocCurve, tarAtFar } from '../src/eval/metrics.js';
 import { readPairs } from '../src/eval/pairs.js';
-import { largestFace } from '../src/eval/verify-eval.js';
+import { mainFace } from '../src/eval/verify-eval.js';
 
 const pairs = await readPairs(process.argv[2] ?? 'view1.csv');
 const lfw = process.argv[3] ?? '../shared/data/lfw';
@@ -29,7 +29,7 @@ const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
 const enc = await encodeSet([...files, ...cohortFiles], {}, { label: 'encoding' });
 const vec = (f: string) => {
   const r = enc.results.get(f);
-  return r?.ok ? largestFace(r.faces)?.embedding : undefined;
+  return r?.ok ? mainFace(r)?.embedding : undefined;
 };
 const cohort = cohortFiles.map(vec).filter((v): v is Float32Array => v !== undefined);
 const d = cohort[0]!.length;

@@ -7,7 +7,7 @@
  * FPIR 1 % by plain nearest-gallery-face search (raw distances, no hubness correction), with the
  * same rule for gallery and probe photos.
  *
- *   npx tsx scripts/face-choice.ts view1.csv
+ *   npx tsx scripts/face-choice.ts [--model NAME] view1.csv
  *   npx tsx scripts/face-choice.ts ../shared/data/lfw/identify.csv
  */
 import { readFile } from 'node:fs/promises';
@@ -17,23 +17,24 @@ import { crossValidate, dirAtFpir, type ProbeResult } from '../src/eval/metrics.
 import { readPairs } from '../src/eval/pairs.js';
 import { readProtocol } from '../src/eval/protocol.js';
 import { euclidean } from '../src/match/distance.js';
-import { loadImage } from '../src/image/index.js';
 import { pairDistances } from './lib/figures.js';
 
 type Size = { w: number; h: number };
-const file = process.argv[2] ?? 'view1.csv';
+const args = process.argv.slice(2);
+const modelAt = args.indexOf('--model');
+const model = modelAt >= 0 ? args.splice(modelAt, 2)[1] : undefined;
+const file = args[0] ?? 'view1.csv';
 // an open-set protocol has a header naming path, identity and role (in any order), as readProtocol wants
 const header = (await readFile(file, 'utf8')).split(/\r?\n/, 1)[0]!.toLowerCase().split(',').map((h) => h.trim());
 const isProtocol = ['path', 'identity', 'role'].every((h) => header.includes(h));
 const pairs = isProtocol ? undefined : await readPairs(file);
 const protocol = pairs ? undefined : await readProtocol(file);
 const paths = pairs ? pairs.flatMap((p) => [p.a, p.b]) : protocol!.map((e) => e.path);
-const enc = await encodeSet(paths, {}, { label: 'encoding' });
+const enc = await encodeSet(paths, model === undefined ? {} : { model }, { label: 'encoding' });
 const size = new Map<string, Size>();
 for (const [f, r] of enc.results) {
   if (!r.ok || r.faces.length < 2) continue; // the rule matters only where there is a choice
-  const img = await loadImage(f);
-  size.set(f, { w: img.width, h: img.height });
+  size.set(f, { w: r.width, h: r.height });
 }
 const centre = (f: CachedFace, s: Size) => [(f.box.x + f.box.width / 2) / s.w - 0.5, (f.box.y + f.box.height / 2) / s.h - 0.5] as const;
 const rules: Record<string, (f: CachedFace, s: Size) => number> = {

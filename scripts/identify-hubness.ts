@@ -12,14 +12,14 @@ import { createHash } from 'node:crypto';
 import { encodeSet } from '../src/eval/encode-set.js';
 import { cmc, dirAtFpir, type ProbeResult } from '../src/eval/metrics.js';
 import { readProtocol } from '../src/eval/protocol.js';
-import { largestFace } from '../src/eval/verify-eval.js';
+import { mainFace } from '../src/eval/verify-eval.js';
 import { hubness } from '../src/match/hubness.js';
 
 const entries = await readProtocol(process.argv[2] ?? '../shared/data/lfw/identify.csv');
 const enc = await encodeSet(entries.map((e) => e.path), {}, { label: 'encoding' });
 const vec = (p: string): Float32Array | undefined => {
   const r = enc.results.get(p);
-  return r?.ok ? largestFace(r.faces)?.embedding : undefined;
+  return r?.ok ? mainFace(r)?.embedding : undefined;
 };
 const dot = (a: Float32Array, b: Float32Array): number => {
   let s = 0;

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeSet } from '../src/eval/encode-set.js';
 import { cmc, dirAtFpir, type ProbeResult } from '../src/eval/metrics.js';
-import { largestFace } from '../src/eval/verify-eval.js';
+import { mainFace } from '../src/eval/verify-eval.js';
 import { meanEncoding } from '../src/match/distance.js';
 
 const root = process.argv[2] ?? '../shared/data/lfw';
@@ -24,7 +24,7 @@ const files = people.flatMap(([, f]) => f);
 const enc = await encodeSet(files, {}, { label: 'encoding' });
 const emb = (f: string) => {
   const r = enc.results.get(f);
-  return r?.ok ? largestFace(r.faces)?.embedding : undefined;
+  return r?.ok ? mainFace(r)?.embedding : undefined;
 };
 const gallery = enrolled.map(([id, f]) => ({ id, faces: f.slice(0, 3).map(emb).filter((e): e is Float32Array => !!e) }));
 const mean = gallery.map((g) => meanEncoding(g.faces));

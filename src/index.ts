@@ -5,7 +5,7 @@
  *   const likeness = await Likeness.create();
  *   const r = await likeness.verify('a.jpg', 'b.jpg');   // { verified, distance, threshold, … }
  */
-export { Likeness, largestFirst } from './likeness.js';
+export { Likeness, largestFirst, mainFaceScore, mainFirst } from './likeness.js';
 export type { Analysis, AlignedFaceResult, EncodedFace, Face, ImageInput, LikenessOptions, StageTimings, VerifyOptions, VerifyResult } from './likeness.js';
 export * from './errors.js';
 export type { Affine, Box, Point, RgbImage } from './types.js';

@@ -44,8 +44,6 @@ export interface Face {
   landmarks?: Point[];
   /** Eyes, nose tip and mouth corners: the detector's own when it gives them, else from the 68 landmarks. */
   points5: FivePoints;
-  /** The part of the face's box inside the photo: 1 for a whole face, less for one cut by the photo's edge. */
-  visible?: number;
 }
 
 export interface AlignedFaceResult extends Face {
@@ -77,7 +75,7 @@ export interface Analysis<F> {
 export interface VerifyOptions {
   /** Override the model's calibrated threshold. */
   threshold?: number;
-  /** Which face of each image to use (index into the faces sorted largest first). Default: the largest. */
+  /** Which face of each image to use (index into the faces sorted main face first: mainFirst). Default: the main face. */
   faceA?: number;
   faceB?: number;
 }
@@ -89,15 +87,28 @@ export interface VerifyResult extends Decision {
   timeMs: number;
 }
 
-/**
- * How prominent a face is: its box's area in the photo, times the part of the box inside the photo,
- * so a neighbour cut by the photo's edge counts by what is visible of it (docs/decisions.md).
- */
-export const prominence = (f: { box: Box; visible?: number }): number => f.box.width * f.box.height * (f.visible ?? 1);
+const area = (b: Box): number => b.width * b.height;
 
-/** Faces sorted most prominent first (largest, a face cut by the photo's edge by its visible part; ties: higher score). */
-export function largestFirst<F extends { box: Box; score: number; visible?: number }>(faces: readonly F[]): F[] {
-  return [...faces].sort((a, b) => prominence(b) - prominence(a) || b.score - a.score);
+/** Faces sorted largest first (ties: higher score first). */
+export function largestFirst<F extends { box: Box; score: number }>(faces: readonly F[]): F[] {
+  return [...faces].sort((a, b) => area(b.box) - area(a.box) || b.score - a.score);
+}
+
+/**
+ * How much a face is its photo's main face: its box's area minus twice the squared distance (px)
+ * from the box's centre to the photo's centre — insightface's rule for the face to keep. A person
+ * photographed is framed near the middle; a larger neighbour cut by the photo's edge is not the
+ * subject (measured in docs/decisions.md: LFW View 1 and the open-set protocol).
+ */
+export function mainFaceScore(box: Box, photo: { width: number; height: number }): number {
+  const dx = box.x + box.width / 2 - photo.width / 2;
+  const dy = box.y + box.height / 2 - photo.height / 2;
+  return area(box) - 2 * (dx * dx + dy * dy);
+}
+
+/** Faces sorted main face first (mainFaceScore; ties: higher score). This is the order of face indices (faceA, --face1). */
+export function mainFirst<F extends { box: Box; score: number }>(faces: readonly F[], photo: { width: number; height: number }): F[] {
+  return [...faces].sort((a, b) => mainFaceScore(b.box, photo) - mainFaceScore(a.box, photo) || b.score - a.score);
 }
 
 function isRgbImage(x: ImageInput): x is RgbImage {
@@ -193,7 +204,7 @@ export class Likeness {
       // The detector's own five points when it gives them (what 5-point encoders were trained on).
       const points5 = d.points ? fivePointsFromArray(d.points) : l ? fivePoints(l) : undefined;
       if (!points5) throw new InvalidOptionError(`the detector ${this.detector.spec.name} gives no points and the stack has no landmark network: faces cannot be aligned`);
-      return l ? { box: d.box, score: d.score, visible: d.visible, landmarks: l, points5 } : { box: d.box, score: d.score, visible: d.visible, points5 };
+      return l ? { box: d.box, score: d.score, landmarks: l, points5 } : { box: d.box, score: d.score, points5 };
     });
     if (level !== 'detect') {
       const aligned = faces.map((f) => this.embedder.align(img, { ...(f.landmarks ? { landmarks: f.landmarks } : {}), points: fivePointsArray(f.points5) }));
@@ -231,10 +242,10 @@ export class Likeness {
     return (await this.run(input, 'embed', options)) as Analysis<EncodedFace & Partial<AlignedFaceResult>>;
   }
 
-  /** The encoding of one face of an image (largest by default); NoFaceError when there is none. */
+  /** The encoding of one face of an image (the main face by default, see mainFirst); NoFaceError when there is none. */
   async encodeOne(input: ImageInput, face = 0, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string } = {}): Promise<EncodedFace> {
     const a = await this.embed(input, options);
-    const faces = largestFirst(a.faces);
+    const faces = mainFirst(a.faces, a);
     if (faces.length === 0) throw new NoFaceError(a.source);
     if (!Number.isInteger(face) || face < 0 || face >= faces.length) throw new FaceIndexError(a.source, face, faces.length);
     return faces[face]!;

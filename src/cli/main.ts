@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodePng } from '../image/index.js';
 import { LikenessError } from '../errors.js';
-import { Likeness, largestFirst, type Analysis, type EncodedFace, type Face, type LikenessOptions } from '../likeness.js';
+import { Likeness, mainFirst, type Analysis, type EncodedFace, type Face, type LikenessOptions } from '../likeness.js';
 import { WorkerPool } from '../parallel/pool.js';
 import { runSeedDemo } from './demo.js';
 import { expandInputs } from './files.js';
@@ -149,8 +149,8 @@ export function buildProgram(): Command {
 
   withCommon(program.command('verify').description('are the faces in two photos the same person?').argument('<image1>').argument('<image2>'), { mirror: true })
     .addOption(new Option('--threshold <t>', "distance threshold (default: the model's calibrated one)").argParser(num('--threshold', 0)))
-    .addOption(new Option('--face1 <i>', 'which face of image1, 0 = largest').argParser(num('--face1', 0, Infinity, true)))
-    .addOption(new Option('--face2 <i>', 'which face of image2, 0 = largest').argParser(num('--face2', 0, Infinity, true)))
+    .addOption(new Option('--face1 <i>', 'which face of image1, 0 = the main face (largest, near the centre)').argParser(num('--face1', 0, Infinity, true)))
+    .addOption(new Option('--face2 <i>', 'which face of image2, 0 = the main face (largest, near the centre)').argParser(num('--face2', 0, Infinity, true)))
     .option('--json', 'print JSON only')
     .action(async (a: string, b: string, o: CommonOpts & { threshold?: number; face1?: number; face2?: number }) => {
       const l = await Likeness.create(engineOptions(o));
@@ -177,7 +177,7 @@ export function buildProgram(): Command {
       await mkdir(o.out, { recursive: true });
       const base = path.basename(file).replace(/\.[^.]+$/, '');
       const written: { file: string; box: ReturnType<typeof boxJson> }[] = [];
-      for (const [i, f] of largestFirst(a.faces).entries()) {
+      for (const [i, f] of mainFirst(a.faces, a).entries()) {
         const out = path.join(o.out, `${base}_face${i}.png`);
         await writeFile(out, await encodePng(f.chip));
         written.push({ file: out, box: boxJson(f.box) });

@@ -74,8 +74,8 @@ export interface DetectionOptions {
 /**
  * Bumped whenever detection's output changes for the same options, so encodings cached by an
  * earlier version are not reused (it is part of Likeness.settings()). 2: small photos at native
- * scale, the fill-the-input retry, boxes mostly outside the image dropped. 3: detections carry the
- * visible part of their box (face choice), decoders per detector kind.
+ * scale, the fill-the-input retry, boxes mostly outside the image dropped. 3: decoders per detector kind
+ * (the SSD's boxes unchanged), the main face chosen by insightface's rule.
  */
 export const DETECTION_REVISION = 3;
 
@@ -90,8 +90,6 @@ export interface Detection {
   score: number;
   /** The detector's five points in image pixels (FIVE_POINT_ORDER), when it gives them. */
   points?: Point[];
-  /** The part of the detector's box inside the photo (1: whole; a face cut by the photo's edge less). */
-  visible: number;
 }
 
 /** Tuned detection defaults, each with the measurement that produced it (data/detection.json). */
@@ -151,7 +149,6 @@ export class FaceDetector {
     const cand: Box[] = [];
     const candScores: number[] = [];
     const candPoints: (Point[] | undefined)[] = [];
-    const candVisible: number[] = [];
     for (const r of raw) {
       // input pixels → image pixels, clipped to the image.
       const rx0 = r.x0 * k + canvas.originX;
@@ -165,16 +162,14 @@ export class FaceDetector {
       if (x1 - x0 < 1 || y1 - y0 < 1) continue;
       // A box mostly in the canvas's black padding is not a face of the image (a face cut by the
       // image's edge keeps most of its box inside).
-      const visible = Math.min(1, ((x1 - x0) * (y1 - y0)) / ((rx1 - rx0) * (ry1 - ry0)));
-      if (visible < MIN_VISIBLE) continue;
+      if ((x1 - x0) * (y1 - y0) < MIN_VISIBLE * (rx1 - rx0) * (ry1 - ry0)) continue;
       cand.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
-      candVisible.push(visible);
       candScores.push(r.score);
       candPoints.push(r.points?.map((p) => ({ x: p.x * k + canvas.originX, y: p.y * k + canvas.originY })));
     }
     return nonMaxSuppression(cand, candScores, o.iouThreshold, o.maxFaces).map((i) => {
       const pts = candPoints[i];
-      const d: Detection = { box: cand[i]!, score: candScores[i]!, visible: candVisible[i]! };
+      const d: Detection = { box: cand[i]!, score: candScores[i]! };
       if (pts) d.points = pts;
       return d;
     });

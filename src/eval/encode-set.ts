@@ -13,7 +13,7 @@ import { cacheDir } from '../models/cache.js';
 import { WorkerPool } from '../parallel/pool.js';
 import { EncodingCache, settingsHash, type CachedFace } from './encoding-cache.js';
 
-export type EncodeResult = { ok: true; faces: CachedFace[]; cached: boolean; sha256: string } | { ok: false; error: { code: string; message: string } };
+export type EncodeResult = { ok: true; width: number; height: number; faces: CachedFace[]; cached: boolean; sha256: string } | { ok: false; error: { code: string; message: string } };
 
 export interface EncodeSetOptions {
   /** Worker threads (default: one per core). */
@@ -79,7 +79,7 @@ export async function encodeSet(files: readonly string[], likenessOptions: Liken
     }
     const content = createHash('sha256').update(bytes).digest('hex');
     const hit = cache?.get(content, settings);
-    if (hit) results.set(file, { ok: true, faces: hit, cached: true, sha256: content });
+    if (hit) results.set(file, { ok: true, ...hit, cached: true, sha256: content });
     else todo.push({ file, content });
   }
   const fromCache = [...results.values()].filter((r) => r.ok).length;
@@ -93,9 +93,10 @@ export async function encodeSet(files: readonly string[], likenessOptions: Liken
         todo.map(async ({ file, content }) => {
           try {
             const a = await pool.embed(file);
-            const faces = a.faces.map((f) => ({ box: f.box, score: f.score, ...(f.visible === undefined ? {} : { visible: f.visible }), embedding: f.embedding }));
-            cache?.put(content, settings, faces);
-            results.set(file, { ok: true, faces, cached: false, sha256: content });
+            const faces = a.faces.map((f) => ({ box: f.box, score: f.score, embedding: f.embedding }));
+            const entry = { width: a.width, height: a.height, faces };
+            cache?.put(content, settings, entry);
+            results.set(file, { ok: true, ...entry, cached: false, sha256: content });
           } catch (e) {
             if (!(e instanceof LikenessError) || !e.isInputError) throw e;
             results.set(file, { ok: false, error: { code: e.code, message: e.message } });

@@ -9,10 +9,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Box } from '../types.js';
 
+export interface CachedPhoto {
+  width: number;
+  height: number;
+  faces: CachedFace[];
+}
+
 export interface CachedFace {
   box: Box;
   score: number;
-  visible?: number;
   embedding: Float32Array;
 }
 
@@ -40,18 +45,22 @@ export class EncodingCache {
     this.putStmt = this.db.prepare('INSERT OR REPLACE INTO encodings (content, settings, faces, created) VALUES (?, ?, ?, ?)');
   }
 
-  get(content: string, settings: string): CachedFace[] | undefined {
+  /** The photo's size and faces; undefined when absent (or written by a version that kept no size). */
+  get(content: string, settings: string): CachedPhoto | undefined {
     const row = this.getStmt.get(content, settings) as { faces: string } | undefined;
     if (!row) return undefined;
-    return (JSON.parse(row.faces) as { box: Box; score: number; v?: number; e: string }[]).map((f) => {
+    const v = JSON.parse(row.faces) as { w?: number; h?: number; faces?: { box: Box; score: number; e: string }[] };
+    if (v.w === undefined || v.h === undefined || !Array.isArray(v.faces)) return undefined;
+    const faces = v.faces.map((f) => {
       const b = Buffer.from(f.e, 'base64');
-      return { box: f.box, score: f.score, ...(f.v === undefined ? {} : { visible: f.v }), embedding: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
+      return { box: f.box, score: f.score, embedding: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
     });
+    return { width: v.w, height: v.h, faces };
   }
 
-  put(content: string, settings: string, faces: readonly CachedFace[]): void {
-    const json = JSON.stringify(faces.map((f) => ({ box: f.box, score: f.score, ...(f.visible === undefined ? {} : { v: f.visible }), e: Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength).toString('base64') })));
-    this.putStmt.run(content, settings, json, Date.now());
+  put(content: string, settings: string, photo: CachedPhoto): void {
+    const faces = photo.faces.map((f) => ({ box: f.box, score: f.score, e: Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength).toString('base64') }));
+    this.putStmt.run(content, settings, JSON.stringify({ w: photo.width, h: photo.height, faces }), Date.now());
   }
 
   close(): void {

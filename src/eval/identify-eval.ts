@@ -16,7 +16,7 @@ import { openSetDistance } from '../match/identify.js';
 import { encodeSet, type EncodeSetOptions } from './encode-set.js';
 import { cmc, dirAtFpir, type ProbeResult } from './metrics.js';
 import { readProtocol } from './protocol.js';
-import { largestFace } from './verify-eval.js';
+import { mainFace } from './verify-eval.js';
 
 export interface IdentifyEvalReport {
   protocolFile: string;
@@ -58,7 +58,7 @@ export async function evaluateIdentification(protocolFile: string, likenessOptio
   const enc = await encodeSet(entries.map((e) => e.path), likenessOptions, { label: 'encoding', ...options });
   const faceOf = (p: string) => {
     const r = enc.results.get(p);
-    return r?.ok ? largestFace(r.faces) : undefined;
+    return r?.ok ? mainFace(r) : undefined;
   };
 
   // Enrol the gallery into a real gallery store (a temporary SQLite file unless one is given),

@@ -4,12 +4,12 @@
  */
 import type { LikenessOptions } from '../likeness.js';
 import { euclidean, cosineSimilarity } from '../match/distance.js';
-import { largestFirst, Likeness } from '../likeness.js';
+import { Likeness, mainFirst } from '../likeness.js';
 import { encodeSet, type EncodeSetOptions } from './encode-set.js';
 import { verificationFigures, type RocPoint } from './metrics.js';
 import { readPairs } from './pairs.js';
 import { accuracyAt, type Scored } from './threshold.js';
-import type { CachedFace } from './encoding-cache.js';
+import type { CachedFace, CachedPhoto } from './encoding-cache.js';
 
 export interface VerifyEvalReport {
   pairsFile: string;
@@ -33,9 +33,9 @@ export interface VerifyEvalResult {
   scored: (Scored & { fold: number })[];
 }
 
-/** The face a verification uses: the most prominent (largestFirst), as Likeness.verify does. */
-export function largestFace(faces: readonly CachedFace[]): CachedFace | undefined {
-  return largestFirst(faces)[0];
+/** The face a verification uses: the photo's main face (mainFirst), as Likeness.verify does. */
+export function mainFace(photo: CachedPhoto): CachedFace | undefined {
+  return mainFirst(photo.faces, photo)[0];
 }
 
 export async function evaluateVerification(pairsFile: string, likenessOptions: LikenessOptions = {}, options: EncodeSetOptions = {}): Promise<VerifyEvalResult> {
@@ -46,7 +46,7 @@ export async function evaluateVerification(pairsFile: string, likenessOptions: L
   const failed = [...enc.results.entries()].filter(([, r]) => !r.ok || r.faces.length === 0).map(([f]) => f);
   const face = (f: string): CachedFace | undefined => {
     const r = enc.results.get(f);
-    return r?.ok ? largestFace(r.faces) : undefined;
+    return r?.ok ? mainFace(r) : undefined;
   };
   let failedPairs = 0;
   const scored = pairs.map((p) => {

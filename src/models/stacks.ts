@@ -7,16 +7,33 @@
 import { existsSync } from 'node:fs';
 import { InvalidOptionError } from '../errors.js';
 import { embedderFromFile, modelFileDescription } from './model-file.js';
-import type { EncoderSpec, StackSpec } from './spec.js';
+import type { EmbedderSpec, EncoderSpec, FusionSpec, StackSpec, Threshold } from './spec.js';
+import { calibratedThresholdOr } from './thresholds.js';
 import { resnet128 } from './zoo/dlib-resnet.js';
 import { landmark68 } from './zoo/faceapi-landmark68.js';
 import { ssdMobilenetV1 } from './zoo/faceapi-ssd.js';
 import { facepluginMobileFaceNet } from './zoo/faceplugin.js';
-import { retinafaceV1, retinafaceV2 } from './zoo/retinaface.js';
+import { blazefaceBack, blazefaceShort } from './zoo/blazeface.js';
+import { mobileFaceNet } from './zoo/mobilefacenet.js';
+import { retinafaceV1 } from './zoo/retinaface.js';
 
 interface StackEntry {
   description: string;
   build: () => StackSpec;
+}
+
+/** A FusionSpec of embedders with weights (see FusionSpec: the weighted mean of their cosine similarities). */
+export function fusion(name: string, version: string, parts: readonly { embedder: EmbedderSpec; weight: number }[], threshold: Threshold): FusionSpec {
+  return {
+    task: 'fuse',
+    name,
+    version,
+    description: `score fusion of ${parts.map((p) => `${p.embedder.name} (weight ${p.weight})`).join(' and ')}`,
+    parts,
+    outputSize: parts.reduce((a, p) => a + p.embedder.outputSize, 0),
+    metric: 'cosine',
+    threshold,
+  };
 }
 
 const stack = (name: string, description: string, parts: Omit<StackSpec, 'name' | 'description'>): StackSpec => ({ name, description, ...parts });
@@ -37,7 +54,33 @@ const STACKS: Record<string, StackEntry> = {
   faceplugin: {
     description: "RetinaFace mnet.25 with its five points, faceplugin's MobileFaceNet (512-d)",
     build() {
-      return stack('faceplugin', this.description, { detector: retinafaceV2(), embedder: facepluginMobileFaceNet() });
+      return stack('faceplugin', this.description, { detector: retinafaceV1(), embedder: facepluginMobileFaceNet() });
+    },
+  },
+  mobilefacenet: {
+    description: "RetinaFace mnet.25 with its five points, sirius-ai's MobileFaceNet (192-d)",
+    build() {
+      return stack('mobilefacenet', this.description, { detector: retinafaceV1(), embedder: mobileFaceNet() });
+    },
+  },
+  'fusion': {
+    description: "RetinaFace mnet.25 boxes and points, face-api's 68 landmarks; the mean of sirius-ai's MobileFaceNet's and dlib's ResNet's cosine similarities",
+    build() {
+      const t: Threshold = calibratedThresholdOr('fusion-mobilefacenet-dlib', { value: 0.5, metric: 'cosine', calibration: 'uncalibrated placeholder' });
+      const enc = fusion('fusion-mobilefacenet-dlib', '1', [{ embedder: mobileFaceNet(), weight: 1 }, { embedder: resnet128(), weight: 1 }], t);
+      return stack('fusion', this.description, { detector: retinafaceV1(), landmarker: landmark68(), embedder: enc });
+    },
+  },
+  'blaze-mobilefacenet': {
+    description: "MediaPipe BlazeFace (short range) with its key points, sirius-ai's MobileFaceNet (192-d)",
+    build() {
+      return stack('blaze-mobilefacenet', this.description, { detector: blazefaceShort(), embedder: mobileFaceNet() });
+    },
+  },
+  'blazeback-mobilefacenet': {
+    description: "MediaPipe BlazeFace (back camera) with its key points, sirius-ai's MobileFaceNet (192-d)",
+    build() {
+      return stack('blazeback-mobilefacenet', this.description, { detector: blazefaceBack(), embedder: mobileFaceNet() });
     },
   },
 };

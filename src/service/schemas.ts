@@ -117,7 +117,7 @@ export const verifyResult = {
       minItems: 2,
       maxItems: 2,
       items: { type: 'object', nullable: true, required: ['box'], properties: { box } },
-      description: 'The compared face of each side (its largest face); null for a subject or an encoding',
+      description: 'The compared face of each side (its main face); null for a subject or an encoding',
     },
     images: { type: 'array', minItems: 2, maxItems: 2, items: { ...size, nullable: true }, description: 'Size of each side’s image; null for a subject or an encoding' },
     timeMs: num,

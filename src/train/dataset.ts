@@ -1,12 +1,12 @@
 /**
- * What training reads: for every photo of the people, its largest face as the frozen pretrained
+ * What training reads: for every photo of the people, its main face (mainFirst) as the frozen pretrained
  * pipeline sees it (box and encoding), computed once through eval's encodeSet and its SQLite cache;
  * for from-scratch training also the aligned chips at the small model's size.
  */
 import { InvalidOptionError } from '../errors.js';
 import { alignFace, dlibTemplate } from '../align/index.js';
 import { encodeSet, type EncodeSetOptions } from '../eval/encode-set.js';
-import { largestFace } from '../eval/verify-eval.js';
+import { mainFace } from '../eval/verify-eval.js';
 import { imageToTensor, type TensorLayout } from '../image/sample.js';
 import type { Likeness, LikenessOptions } from '../likeness.js';
 import type { Box } from '../types.js';
@@ -30,7 +30,7 @@ export interface FrozenSet {
   seconds: number;
 }
 
-/** The largest face of every photo, encoded by the pretrained pipeline (cached). */
+/** The main face of every photo, encoded by the pretrained pipeline (cached). */
 export async function frozenEncodings(people: readonly Person[], engine: LikenessOptions, run: EncodeSetOptions = {}): Promise<FrozenSet> {
   const files = people.flatMap((p) => p.files);
   const enc = await encodeSet(files, engine, { label: 'encoding (pretrained)', ...run });
@@ -43,7 +43,7 @@ export async function frozenEncodings(people: readonly Person[], engine: Likenes
         skipped.push({ file, reason: r ? r.error.message : 'not encoded' });
         continue;
       }
-      const f = largestFace(r.faces);
+      const f = mainFace(r);
       if (!f) skipped.push({ file, reason: 'no face detected' });
       else samples.push({ file, person, box: f.box, embedding: f.embedding });
     }

@@ -12,7 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { alignFace, fivePointsFrom68, fivePointTemplate } from '../../src/align/index.js';
+import { alignFace, fivePointTemplate } from '../../src/align/index.js';
+import { fivePointsArray } from '../../src/landmarks/landmarker.js';
 import { Likeness, largestFirst } from '../../src/likeness.js';
 import type { ModelPackage } from '../../src/models/npm-files/files.js';
 import { launchChromium, type LaunchedBrowser } from './browser.js';
@@ -146,7 +147,7 @@ export async function demoFaceChips(size = 112): Promise<Float32Array[]> {
     const img = await likeness.load(path.join(FACEAPI_DEMO, `sample${i}.jpg`));
     const face = largestFirst((await likeness.detect(img)).faces)[0];
     if (!face) throw new Error(`no face found in sample${i}.jpg`);
-    const { chip } = alignFace(img, fivePointsFrom68(face.landmarks), template);
+    const { chip } = alignFace(img, fivePointsArray(face.points5), template);
     chips.push(Float32Array.from(chip.data, (v) => (v - 127.5) / 128));
   }
   return chips;

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { boxJson, faceJson } from '../../json.js';
 import { EncodingMismatchError, NoFaceError } from '../../errors.js';
-import { largestFirst, type Analysis, type EncodedFace } from '../../likeness.js';
+import { mainFirst, type Analysis, type EncodedFace } from '../../likeness.js';
 import { decide } from '../../match/verify.js';
 import type { Box } from '../../types.js';
 import type { ServiceContext } from '../context.js';
@@ -13,9 +13,9 @@ import { numberField, oneImage, readInputs, stringField } from './inputs.js';
 
 const security = [{ bearerAuth: [] }];
 
-/** The largest face of an analysis (as `likeness verify`), NoFaceError when there is none. */
+/** The main face of an analysis (as `likeness verify`: mainFirst), NoFaceError when there is none. */
 function largest(a: Analysis<EncodedFace>): EncodedFace {
-  const f = largestFirst(a.faces)[0];
+  const f = mainFirst(a.faces, a)[0];
   if (!f) throw new NoFaceError(a.source);
   return f;
 }
@@ -68,7 +68,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
     schema: {
       tags: ['recognition'],
       summary: 'Are these the same person? Two images (image1, image2), an image and an enrolled subject (image, subject), or two encodings (encoding1, encoding2)',
-      description: "Each image's largest face is compared. The threshold is the model's calibrated 1:1 threshold unless `threshold` is given.",
+      description: "Each image's main face (the largest, nearer the centre winning) is compared. The threshold is the model's calibrated 1:1 threshold unless `threshold` is given.",
       security,
       body: verifyBody,
       response: { 200: verifyResult, ...errors },
