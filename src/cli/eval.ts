@@ -8,6 +8,10 @@ import { evaluateIdentification } from '../eval/identify-eval.js';
 import { checkPlotFile, plotCmc, plotVerification } from '../eval/plots.js';
 import { evaluateVerification } from '../eval/verify-eval.js';
 import type { EncodeSetOptions } from '../eval/encode-set.js';
+import { pairsCsv, pairsFromLabels, protocolCsv, protocolFromLabels, readLabels } from '../eval/labels.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageFailure } from './output.js';
 
 const pct = (x: number, digits = 2): string => `${(x * 100).toFixed(digits)}%`;
 
@@ -86,15 +90,18 @@ export function evalCommand(): Command {
   withPipeline(
     evalCmd
       .command('verify')
-      .description("1:1 verification on a pair list (LFW pairs.txt or CSV fold,same,path1,path2): per-fold thresholds chosen on the other folds")
-      .requiredOption('--pairs <file>', 'pair list'),
+      .description("1:1 verification on a pair list (LFW pairs.txt or CSV fold,same,path1,path2), or on pairs made from a labels.csv: per-fold thresholds chosen on the other folds")
+      .option('--pairs <file>', 'pair list')
+      .option('--labels <file>', 'labels.csv (path,identity): every same-identity pair and as many seeded different ones, in 10 folds'),
   )
     .option('--roc <file>', 'write the ROC curve and distance histograms (.svg or .png)')
-    .action(async (o: PipelineOpts & { pairs: string; roc?: string }) => {
+    .action(async (o: PipelineOpts & { pairs?: string; labels?: string; roc?: string }) => {
+      if ((o.pairs === undefined) === (o.labels === undefined)) throw new UsageFailure('give exactly one of --pairs or --labels');
       if (o.roc) checkPlotFile(o.roc);
       const { engine, run } = pipelineOptions(o);
-      const { report, roc, scored } = await evaluateVerification(o.pairs, engine, run);
-      if (o.roc) await plotVerification(o.roc, roc, scored, report.calibrated.threshold, `${report.model.name} on ${o.pairs}: ${pct(report.accuracy.mean)} ± ${pct(report.accuracy.std)}`);
+      const source = o.labels === undefined ? o.pairs! : { name: `pairs from ${o.labels}`, pairs: pairsFromLabels(await readLabels(o.labels)) };
+      const { report, roc, scored } = await evaluateVerification(source, engine, run);
+      if (o.roc) await plotVerification(o.roc, roc, scored, report.calibrated.threshold, `${report.model.name} on ${report.pairsFile}: ${pct(report.accuracy.mean)} ± ${pct(report.accuracy.std)}`);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
@@ -116,17 +123,20 @@ export function evalCommand(): Command {
   withPipeline(
     evalCmd
       .command('identify')
-      .description('open-set 1:N identification on a protocol CSV (path,identity,role with role gallery|probe)')
-      .requiredOption('--protocol <file>', 'protocol CSV'),
+      .description('open-set 1:N identification on a protocol CSV (path,identity,role with role gallery|probe), or on a one-shot protocol made from a labels.csv')
+      .option('--protocol <file>', 'protocol CSV')
+      .option('--labels <file>', 'labels.csv (path,identity): a seeded quarter of the people left out as unknown, the others enrolled from their first photo'),
   )
     .option('--cmc <file>', 'write the CMC curve (.svg or .png)')
     .option('--db <file|url>', 'enrol into this gallery (SQLite file or postgres:// URL) instead of a temporary one')
     .option('--no-hubness', 'rank and decide on raw distances, without the hubness correction `identify` uses')
-    .action(async (o: PipelineOpts & { protocol: string; cmc?: string; db?: string; hubness: boolean }) => {
+    .action(async (o: PipelineOpts & { protocol?: string; labels?: string; cmc?: string; db?: string; hubness: boolean }) => {
+      if ((o.protocol === undefined) === (o.labels === undefined)) throw new UsageFailure('give exactly one of --protocol or --labels');
       if (o.cmc) checkPlotFile(o.cmc);
       const { engine, run } = pipelineOptions(o);
-      const { report } = await evaluateIdentification(o.protocol, engine, { ...run, ...(o.db === undefined ? {} : { galleryDb: o.db }), ...(o.hubness ? {} : { hubness: false }) });
-      if (o.cmc) await plotCmc(o.cmc, report.cmc, `${report.model.name} on ${o.protocol}: rank-1 ${pct(report.rank1)}`);
+      const source = o.labels === undefined ? o.protocol! : { name: `protocol from ${o.labels}`, entries: protocolFromLabels(await readLabels(o.labels)) };
+      const { report } = await evaluateIdentification(source, engine, { ...run, ...(o.db === undefined ? {} : { galleryDb: o.db }), ...(o.hubness ? {} : { hubness: false }) });
+      if (o.cmc) await plotCmc(o.cmc, report.cmc, `${report.model.name} on ${report.protocolFile}: rank-1 ${pct(report.rank1)}`);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
@@ -140,6 +150,21 @@ export function evalCommand(): Command {
         `encoded ${r.encoding.encoded} of ${r.encoding.images} images in ${r.encoding.seconds.toFixed(1)} s (${r.encoding.fromCache} from cache); model ${r.model.name}@${r.model.version}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  evalCmd
+    .command('protocol')
+    .description('write the protocols --labels makes, for other tools: pairs.csv (verification) and identify.csv (open-set identification)')
+    .requiredOption('--labels <file>', 'labels.csv (path,identity)')
+    .requiredOption('--out <dir>', 'folder for pairs.csv and identify.csv (paths written relative to it)')
+    .action(async (o: { labels: string; out: string }) => {
+      const labels = await readLabels(o.labels);
+      await mkdir(o.out, { recursive: true });
+      const pairs = pairsFromLabels(labels);
+      const entries = protocolFromLabels(labels);
+      await writeFile(path.join(o.out, 'pairs.csv'), pairsCsv(pairs, path.resolve(o.out)));
+      await writeFile(path.join(o.out, 'identify.csv'), protocolCsv(entries, path.resolve(o.out)));
+      process.stdout.write(`${path.join(o.out, 'pairs.csv')}: ${pairs.length} pairs; ${path.join(o.out, 'identify.csv')}: ${entries.filter((e) => e.role === 'gallery').length} enrolled, ${entries.filter((e) => e.role === 'probe').length} probes\n`);
     });
 
   return evalCmd;

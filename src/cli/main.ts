@@ -17,6 +17,7 @@ import { trainCommand } from './train.js';
 import { modelOption, requestedModel } from './model.js';
 import { galleryCommands } from './gallery.js';
 import { keysCommands } from './keys.js';
+import { modelsCommands } from './models.js';
 import { serveCommand } from './serve.js';
 import { boxJson, boxText, faceJson, plural, UsageFailure } from './output.js';
 
@@ -204,6 +205,7 @@ export function buildProgram(): Command {
   galleryCommands(program);
   serveCommand(program);
   keysCommands(program);
+  modelsCommands(program);
 
   return program;
 }
@@ -215,25 +217,31 @@ export async function main(argv: string[]): Promise<number> {
     c.commands.forEach(override);
   };
   override(program);
+  // With --json, a failure is also one JSON object on stdout ({"error": {code, message}}).
+  const json = argv.includes('--json');
+  const fail = (status: number, code: string, message: string, prefix = ''): number => {
+    const line = message.replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`likeness: ${prefix}${line}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code, message: line } })}\n`);
+    return status;
+  };
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (e) {
-    if (e instanceof UsageFailure) {
-      process.stderr.write(`likeness: ${e.message}\n`);
-      return EXIT_USAGE;
-    }
+    if (e instanceof UsageFailure) return fail(EXIT_USAGE, 'E_USAGE', e.message);
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      // commander has printed its message on stderr already
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'E_USAGE', message: e.message.replace(/^error: /, '') } })}\n`);
       return EXIT_USAGE;
     }
     if (e instanceof InputFailure || (e instanceof LikenessError && e.isInputError)) {
-      process.stderr.write(`likeness: ${(e as Error).message}\n`);
-      return EXIT_INPUT;
+      return fail(EXIT_INPUT, e instanceof LikenessError ? e.code : 'E_INPUT', (e as Error).message);
     }
     const err = e as Error;
-    process.stderr.write(`likeness: internal error: ${err.message}\n`);
+    const status = fail(3, e instanceof LikenessError ? e.code : 'E_INTERNAL', err.message, e instanceof LikenessError ? '' : 'internal error: ');
     if (process.env.LIKENESS_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
-    return 3;
+    return status;
   }
 }

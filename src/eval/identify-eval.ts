@@ -15,7 +15,7 @@ import { Likeness, type LikenessOptions } from '../likeness.js';
 import { openSetDistance } from '../match/identify.js';
 import { encodeSet, type EncodeSetOptions } from './encode-set.js';
 import { cmc, dirAtFpir, type ProbeResult } from './metrics.js';
-import { readProtocol } from './protocol.js';
+import { readProtocol, type ProtocolEntry } from './protocol.js';
 import { mainFace } from './verify-eval.js';
 
 export interface IdentifyEvalReport {
@@ -51,8 +51,12 @@ export interface IdentifyEvalOptions extends EncodeSetOptions {
 /** CMC depth: candidates asked for per probe. */
 const RANKS = 20;
 
-export async function evaluateIdentification(protocolFile: string, likenessOptions: LikenessOptions = {}, options: IdentifyEvalOptions = {}): Promise<{ report: IdentifyEvalReport; probes: ProbeResult[] }> {
-  const entries = await readProtocol(protocolFile);
+/** A protocol file, or entries made elsewhere (e.g. from labels) with the name reports give them. */
+export type ProtocolSource = string | { name: string; entries: readonly ProtocolEntry[] };
+
+export async function evaluateIdentification(source: ProtocolSource, likenessOptions: LikenessOptions = {}, options: IdentifyEvalOptions = {}): Promise<{ report: IdentifyEvalReport; probes: ProbeResult[] }> {
+  const entries = typeof source === 'string' ? await readProtocol(source) : source.entries;
+  const protocolFile = typeof source === 'string' ? source : source.name;
   const engine = await Likeness.create(likenessOptions);
   const metric = engine.embedder.spec.metric;
   const enc = await encodeSet(entries.map((e) => e.path), likenessOptions, { label: 'encoding', ...options });

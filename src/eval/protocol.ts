@@ -16,7 +16,7 @@ export class ProtocolFormatError extends LikenessError {
 }
 
 /** Split one CSV line, honouring double quotes (identities may contain commas). */
-function splitCsv(line: string): string[] {
+export function splitCsv(line: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;

@@ -7,7 +7,7 @@ import { euclidean, cosineSimilarity } from '../match/distance.js';
 import { Likeness, mainFirst } from '../likeness.js';
 import { encodeSet, type EncodeSetOptions } from './encode-set.js';
 import { verificationFigures, type RocPoint } from './metrics.js';
-import { readPairs } from './pairs.js';
+import { readPairs, type Pair } from './pairs.js';
 import { accuracyAt, type Scored } from './threshold.js';
 import type { CachedFace, CachedPhoto } from './encoding-cache.js';
 
@@ -38,8 +38,12 @@ export function mainFace(photo: CachedPhoto): CachedFace | undefined {
   return mainFirst(photo.faces, photo)[0];
 }
 
-export async function evaluateVerification(pairsFile: string, likenessOptions: LikenessOptions = {}, options: EncodeSetOptions = {}): Promise<VerifyEvalResult> {
-  const pairs = await readPairs(pairsFile);
+/** A pair list file, or pairs made elsewhere (e.g. from labels) with the name reports give them. */
+export type PairsSource = string | { name: string; pairs: readonly Pair[] };
+
+export async function evaluateVerification(source: PairsSource, likenessOptions: LikenessOptions = {}, options: EncodeSetOptions = {}): Promise<VerifyEvalResult> {
+  const pairs = typeof source === 'string' ? await readPairs(source) : source.pairs;
+  const pairsFile = typeof source === 'string' ? source : source.name;
   const engine = await Likeness.create(likenessOptions);
   const metric = engine.embedder.spec.metric;
   const enc = await encodeSet(pairs.flatMap((p) => [p.a, p.b]), likenessOptions, { label: 'encoding', ...options });

@@ -7,6 +7,7 @@ import { ModelError } from '../errors.js';
 import { convertCached } from './cache.js';
 import { conversion } from './conversions.js';
 import { packageModelBytes } from './package-source.js';
+import { checkModel } from './validate.js';
 import type { ModelSpec } from './spec.js';
 
 export interface RuntimeOptions {
@@ -38,8 +39,9 @@ export function getSession(spec: ModelSpec, options: RuntimeOptions = {}): Promi
   if (!s) {
     s = (async () => {
       const bytes = await modelBytes(spec);
+      let session: ort.InferenceSession;
       try {
-        return await ort.InferenceSession.create(bytes, {
+        session = await ort.InferenceSession.create(bytes, {
           intraOpNumThreads: threads,
           interOpNumThreads: 1,
           executionMode: 'sequential',
@@ -50,6 +52,13 @@ export function getSession(spec: ModelSpec, options: RuntimeOptions = {}): Promi
       } catch (cause) {
         throw new ModelError(`onnxruntime cannot load model ${spec.name}: ${(cause as Error).message}`, cause);
       }
+      try {
+        checkModel(spec, session);
+      } catch (e) {
+        await session.release();
+        throw e;
+      }
+      return session;
     })();
     sessions.set(key, s);
     s.catch(() => sessions.delete(key));
