@@ -1,7 +1,7 @@
 /** The `--model NAME|FILE.onnx` option every command that encodes shares, and the gallery's own stack. */
 import { Option } from 'commander';
 import type { GalleryStore } from '../gallery/index.js';
-import { DEFAULT_STACK, listStacks, stackOfEncoder } from '../models/stacks.js';
+import { DEFAULT_STACK, galleryStack, listStacks } from '../models/stacks.js';
 
 /** `--model`: a stack's name or a model file; env LIKENESS_MODEL; default the default stack. */
 export function modelOption(what = 'the model stack'): Option {
@@ -19,8 +19,5 @@ export function requestedModel(model: string | undefined): string | undefined {
  * made the gallery's encodings (so `identify` needs no --model), else the default.
  */
 export async function galleryModel(store: GalleryStore, model: string | undefined): Promise<string | undefined> {
-  const asked = requestedModel(model);
-  if (asked !== undefined) return asked;
-  const recorded = await store.model();
-  return recorded ? stackOfEncoder(recorded.name)?.name : undefined;
+  return requestedModel(model) ?? (await galleryStack(store));
 }

@@ -32,7 +32,7 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--port <n>', 'port, 0 for any free one (env LIKENESS_PORT)').default(undefined, '3000'))
     .addOption(new Option('--data-dir <dir>', 'folder of the default gallery and key store (env LIKENESS_DATA_DIR)').default(undefined, '~/.local/share/likeness'))
     .addOption(new Option('--db <file|url>', 'gallery: a SQLite file or a postgres:// URL (env LIKENESS_DB)').default(undefined, '<data dir>/gallery.sqlite'))
-    .addOption(new Option('--model <file.onnx>', 'a model trained by `likeness train` (env LIKENESS_MODEL)').default(undefined, 'the pretrained encoder'))
+    .addOption(new Option('--model <name|file.onnx>', 'model stack (`likeness models` lists them) or a model trained by `likeness train` (env LIKENESS_MODEL)').default(undefined, "the gallery's own stack, else the default"))
     .addOption(new Option('--keys <file>', 'API key store (env LIKENESS_KEYS)').default(undefined, '<data dir>/keys.sqlite'))
     .addOption(new Option('--workers <n>', 'inference worker threads (env LIKENESS_WORKERS)').default(undefined, 'one per core'))
     .addOption(new Option('--queue <n>', 'images that may wait for a worker; beyond: 503 (env LIKENESS_QUEUE)').default(undefined, '8 × workers'))

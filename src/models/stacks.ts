@@ -126,6 +126,12 @@ export function resolveStack(model: string | StackSpec | undefined): StackSpec {
   return stackForFile(model, embedderFromFile(model));
 }
 
+/** The built-in stack whose encoder made a gallery's encodings, if the gallery has any and one did. */
+export async function galleryStack(store: { model(): Promise<{ name: string } | undefined> }): Promise<string | undefined> {
+  const recorded = await store.model();
+  return recorded ? stackOfEncoder(recorded.name)?.name : undefined;
+}
+
 function stackForFile(file: string, embedder: EncoderSpec): StackSpec {
   const base = modelFileDescription(file).base;
   const host = (base && stackOfEncoder(base.name)) ?? builtinStack(DEFAULT_STACK);

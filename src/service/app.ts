@@ -15,8 +15,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeEncoder, Gallery } from '../gallery/gallery.js';
-import { resnet128 } from '../models/registry.js';
-import { embedderFromFile } from '../models/model-file.js';
+import { galleryStack, resolveStack } from '../models/stacks.js';
+import { openGallery } from '../gallery/open.js';
 import { authenticate } from './auth.js';
 import { PACKAGE_ROOT, type ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
@@ -39,12 +39,20 @@ export interface AppOptions {
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 export async function buildApp(config: ServiceConfig, options: AppOptions = {}): Promise<FastifyInstance> {
-  const embedder = config.model === undefined ? undefined : embedderFromFile(config.model);
+  // Without a configured model, the stack the gallery was enrolled with (else the default).
+  const probe = await openGallery(config.db);
+  let model: string | undefined;
+  try {
+    model = config.model ?? (await galleryStack(probe));
+  } finally {
+    await probe.close();
+  }
+  const stack = resolveStack(model);
   // The main thread never encodes (the workers do): it needs the model's facts, not its networks.
-  const encoder = describeEncoder(embedder ?? resnet128());
+  const encoder = describeEncoder(stack.embedder);
   const gallery = await Gallery.open(config.db, encoder);
   const keys = KeyStore.open(config.keys);
-  const inference = new Inference({ workers: config.workers, queue: config.queue, maxPixels: config.maxPixels, maxFaces: config.maxFaces, ...(embedder ? { embedder } : {}) });
+  const inference = new Inference({ workers: config.workers, queue: config.queue, maxPixels: config.maxPixels, maxFaces: config.maxFaces, stack });
   const warm = inference.warmUp();
   warm.catch(() => undefined);
   const metrics = new ServiceMetrics({

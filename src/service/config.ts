@@ -7,6 +7,7 @@
  * there unless `--db`/`LIKENESS_DB` and `--keys`/`LIKENESS_KEYS` say otherwise.
  */
 import { existsSync } from 'node:fs';
+import { isStackName, listStacks } from '../models/stacks.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,7 @@ export interface ServiceConfig {
   port: number;
   /** Gallery: a SQLite file or a postgres:// URL. */
   db: string;
-  /** A model trained by `likeness train` (ONNX file) instead of the pretrained encoder. */
+  /** A model stack's name, or a model file trained by `likeness train`; undefined: the gallery's own stack, else the default. */
   model: string | undefined;
   /** The API key store (a small SQLite file). */
   keys: string;
@@ -142,7 +143,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     host,
     port: num('port', 3000, 0, 65535),
     db: str('db', path.join(dataDir, 'gallery.sqlite')),
-    model: pick('model') ? path.resolve(String(pick('model')!.v)) : undefined,
+    model: pick('model') ? modelValue(String(pick('model')!.v)) : undefined,
     keys: path.resolve(str('keys', path.join(dataDir, 'keys.sqlite'))),
     workers,
     queue: num('queue', 8 * workers, 0, 100_000),
@@ -162,6 +163,13 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
 }
 
 /** Hides the password of a postgres:// URL. */
+/** A stack's name as is; anything else is a model file, resolved to an absolute path; an unknown name is refused. */
+function modelValue(v: string): string {
+  if (isStackName(v)) return v;
+  if (v.endsWith('.onnx') || existsSync(v)) return path.resolve(v);
+  throw new ConfigError(`model must be a stack (${listStacks().map((s) => s.name).join(', ')}) or a .onnx file trained by \`likeness train\`, got ${JSON.stringify(v)}`);
+}
+
 export function redactLocation(location: string): string {
   return location.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }
@@ -174,7 +182,7 @@ export function describeConfig(c: ServiceConfig): string[] {
   const lines = [
     `listen          ${c.host}:${c.port}${isLoopback(c.host) ? '' : '  (not loopback: reachable from the network)'}`,
     `gallery         ${redactLocation(c.db)}`,
-    `model           ${c.model ?? 'pretrained (faceapi-resnet128)'}`,
+    `model           ${c.model ?? "the gallery's own stack, else the default"}`,
     `api keys        ${c.keys}`,
     `workers         ${c.workers} (queue ${c.queue} images)`,
     `limits          upload ${mb(c.maxUploadBytes)}, ${(c.maxPixels / 1e6).toFixed(1)} MP, ${c.maxFaces} faces/image, ${c.maxImages} images/request, timeout ${c.timeoutMs} ms, ${c.rateLimit} requests/key per ${c.rateWindowMs / 1000} s`,

@@ -8,7 +8,7 @@
  */
 import { encodePng } from '../image/index.js';
 import type { Analysis, EncodedFace, Face } from '../likeness.js';
-import type { EmbedderSpec } from '../models/spec.js';
+import type { StackSpec } from '../models/spec.js';
 import { WorkerPool } from '../parallel/pool.js';
 import { HttpError } from './errors.js';
 import { LikenessError } from '../errors.js';
@@ -24,8 +24,8 @@ export interface InferenceOptions {
   queue: number;
   maxPixels: number;
   maxFaces: number;
-  /** The encoder (default: the pretrained one), e.g. a model trained by `likeness train`. */
-  embedder?: EmbedderSpec;
+  /** The model stack the workers load. */
+  stack: StackSpec;
 }
 
 /** More faces in one image than the service accepts. */
@@ -49,7 +49,7 @@ export class Inference {
     this.pool = new WorkerPool(options.workers, {
       maxPixels: options.maxPixels,
       detection: { maxFaces: options.maxFaces + 1 },
-      ...(options.embedder ? { embedder: options.embedder } : {}),
+      model: options.stack,
     });
   }
 
