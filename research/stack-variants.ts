@@ -11,6 +11,7 @@ import { evaluateVerification } from '../src/eval/verify-eval.js';
 import type { LikenessOptions } from '../src/likeness.js';
 import { builtinStack } from '../src/models/stacks.js';
 import type { EmbedderSpec, StackSpec } from '../src/models/spec.js';
+import { blazefaceShort } from '../src/models/zoo/blazeface.js';
 import { retinafaceV1, retinafaceV2 } from '../src/models/zoo/retinaface.js';
 
 const withEmbedder = (s: StackSpec, change: (e: EmbedderSpec) => EmbedderSpec): StackSpec => {
@@ -20,8 +21,8 @@ const withEmbedder = (s: StackSpec, change: (e: EmbedderSpec) => EmbedderSpec): 
 
 const VARIANTS: Record<string, () => LikenessOptions> = {
   dlib: () => ({ model: 'dlib' }),
-  'retina-dlib': () => ({ model: 'retina-dlib' }),
-  'retina-dlib:v2': () => ({ model: { ...builtinStack('retina-dlib'), detector: retinafaceV2() } }),
+  'retina-dlib': () => ({ model: { ...builtinStack('dlib'), name: 'retina-dlib', detector: retinafaceV1() } }),
+  'retina-dlib:v2': () => ({ model: { ...builtinStack('dlib'), name: 'retina-dlib', detector: retinafaceV2() } }),
   faceplugin: () => ({ model: 'faceplugin' }),
   'faceplugin:v1': () => ({ model: { ...builtinStack('faceplugin'), detector: retinafaceV1() } }),
   'faceplugin:fit-image': () => ({ model: withEmbedder(builtinStack('faceplugin'), (e) => ({ ...e, alignment: { ...e.alignment, fit: 'image-to-chip' } })) }),
@@ -30,8 +31,8 @@ const VARIANTS: Record<string, () => LikenessOptions> = {
   'mobilefacenet:fit-chip': () => ({ model: withEmbedder(builtinStack('mobilefacenet'), (e) => ({ ...e, alignment: { ...e.alignment, fit: 'chip-to-image' } })) }),
   'mobilefacenet:v2': () => ({ model: { ...builtinStack('mobilefacenet'), detector: retinafaceV2() } }),
   'mobilefacenet:nomirror': () => ({ model: 'mobilefacenet', embedding: { mirror: false } }),
-  'blaze-mobilefacenet': () => ({ model: 'blaze-mobilefacenet' }),
-  'blazeback-mobilefacenet': () => ({ model: 'blazeback-mobilefacenet' }),
+  'blaze-mobilefacenet': () => ({ model: { ...builtinStack('mobilefacenet'), detector: blazefaceShort() } }),
+  blazeface: () => ({ model: 'blazeface' }),
   fusion: () => ({ model: 'fusion' }),
   'faceplugin:nomirror': () => ({ model: 'faceplugin', embedding: { mirror: false } }),
 };

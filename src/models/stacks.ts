@@ -13,7 +13,7 @@ import { resnet128 } from './zoo/dlib-resnet.js';
 import { landmark68 } from './zoo/faceapi-landmark68.js';
 import { ssdMobilenetV1 } from './zoo/faceapi-ssd.js';
 import { facepluginMobileFaceNet } from './zoo/faceplugin.js';
-import { blazefaceBack, blazefaceShort } from './zoo/blazeface.js';
+import { blazefaceBack } from './zoo/blazeface.js';
 import { mobileFaceNet } from './zoo/mobilefacenet.js';
 import { retinafaceV1 } from './zoo/retinaface.js';
 
@@ -21,6 +21,9 @@ interface StackEntry {
   description: string;
   build: () => StackSpec;
 }
+
+/** The default stack's encoder: MobileFaceNet's and dlib's cosine similarities, averaged. */
+export const FUSION_ENCODER = 'fusion-mobilefacenet-dlib';
 
 /** A FusionSpec of embedders with weights (see FusionSpec: the weighted mean of their cosine similarities). */
 export function fusion(name: string, version: string, parts: readonly { embedder: EmbedderSpec; weight: number }[], threshold: Threshold): FusionSpec {
@@ -39,54 +42,43 @@ export function fusion(name: string, version: string, parts: readonly { embedder
 const stack = (name: string, description: string, parts: Omit<StackSpec, 'name' | 'description'>): StackSpec => ({ name, description, ...parts });
 
 const STACKS: Record<string, StackEntry> = {
-  dlib: {
-    description: "face-api's SSD detector and 68 landmarks, dlib's ResNet (128-d): public-domain encoder weights",
+  fusion: {
+    description:
+      "the default, most accurate: RetinaFace mnet.25 boxes and points, face-api's 68 landmarks; the mean of sirius-ai's MobileFaceNet's and dlib's ResNet's cosine similarities (320-d)",
     build() {
-      return stack('dlib', this.description, { detector: ssdMobilenetV1(), landmarker: landmark68(), embedder: resnet128() });
-    },
-  },
-  'retina-dlib': {
-    description: "RetinaFace mnet.25 boxes, face-api's 68 landmarks, dlib's ResNet (128-d)",
-    build() {
-      return stack('retina-dlib', this.description, { detector: retinafaceV1(), landmarker: landmark68(), embedder: resnet128() });
-    },
-  },
-  faceplugin: {
-    description: "RetinaFace mnet.25 with its five points, faceplugin's MobileFaceNet (512-d)",
-    build() {
-      return stack('faceplugin', this.description, { detector: retinafaceV1(), embedder: facepluginMobileFaceNet() });
+      const t: Threshold = calibratedThresholdOr(FUSION_ENCODER, { value: 0.5, metric: 'cosine', calibration: 'uncalibrated placeholder' });
+      const enc = fusion(FUSION_ENCODER, '1', [{ embedder: mobileFaceNet(), weight: 1 }, { embedder: resnet128(), weight: 1 }], t);
+      return stack('fusion', this.description, { detector: retinafaceV1(), landmarker: landmark68(), embedder: enc });
     },
   },
   mobilefacenet: {
-    description: "RetinaFace mnet.25 with its five points, sirius-ai's MobileFaceNet (192-d)",
+    description: "the fastest, nearly as accurate: RetinaFace mnet.25 with its five points, sirius-ai's MobileFaceNet (192-d)",
     build() {
       return stack('mobilefacenet', this.description, { detector: retinafaceV1(), embedder: mobileFaceNet() });
     },
   },
-  'fusion': {
-    description: "RetinaFace mnet.25 boxes and points, face-api's 68 landmarks; the mean of sirius-ai's MobileFaceNet's and dlib's ResNet's cosine similarities",
+  dlib: {
+    description: "likeness' first stack: face-api's SSD detector and 68 landmarks, dlib's ResNet (128-d, public-domain weights)",
     build() {
-      const t: Threshold = calibratedThresholdOr('fusion-mobilefacenet-dlib', { value: 0.5, metric: 'cosine', calibration: 'uncalibrated placeholder' });
-      const enc = fusion('fusion-mobilefacenet-dlib', '1', [{ embedder: mobileFaceNet(), weight: 1 }, { embedder: resnet128(), weight: 1 }], t);
-      return stack('fusion', this.description, { detector: retinafaceV1(), landmarker: landmark68(), embedder: enc });
+      return stack('dlib', this.description, { detector: ssdMobilenetV1(), landmarker: landmark68(), embedder: resnet128() });
     },
   },
-  'blaze-mobilefacenet': {
-    description: "MediaPipe BlazeFace (short range) with its key points, sirius-ai's MobileFaceNet (192-d)",
+  faceplugin: {
+    description: "RetinaFace mnet.25 with its five points, faceplugin's MobileFaceNet (512-d): less accurate and slower than mobilefacenet",
     build() {
-      return stack('blaze-mobilefacenet', this.description, { detector: blazefaceShort(), embedder: mobileFaceNet() });
+      return stack('faceplugin', this.description, { detector: retinafaceV1(), embedder: facepluginMobileFaceNet() });
     },
   },
-  'blazeback-mobilefacenet': {
-    description: "MediaPipe BlazeFace (back camera) with its key points, sirius-ai's MobileFaceNet (192-d)",
+  blazeface: {
+    description: "MediaPipe BlazeFace (back camera, Apache-2.0) with its key points, sirius-ai's MobileFaceNet: misses small faces RetinaFace finds",
     build() {
-      return stack('blazeback-mobilefacenet', this.description, { detector: blazefaceBack(), embedder: mobileFaceNet() });
+      return stack('blazeface', this.description, { detector: blazefaceBack(), embedder: mobileFaceNet() });
     },
   },
 };
 
 /** The stack used when none is named. */
-export const DEFAULT_STACK = 'dlib';
+export const DEFAULT_STACK = 'fusion';
 
 /** The names of the built-in stacks with one line each. */
 export function listStacks(): { name: string; description: string; default: boolean }[] {

@@ -32,5 +32,5 @@ function retinaface(version: 'v1' | 'v2', size: number, landmarkStd: number): De
   };
 }
 
-export const retinafaceV1 = (size = 640): DetectorSpec => retinaface('v1', size, 1);
-export const retinafaceV2 = (size = 640): DetectorSpec => retinaface('v2', size, 0.2);
+export const retinafaceV1 = (size = 1280): DetectorSpec => retinaface('v1', size, 1);
+export const retinafaceV2 = (size = 1280): DetectorSpec => retinaface('v2', size, 0.2);
