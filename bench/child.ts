@@ -7,7 +7,11 @@
  * {type:'ready'} (then waits for {type:'go'}), and finally {type:'result'} or {type:'error'}.
  */
 import { loadImage } from '../src/image/index.js';
+import type { AlignedFace } from '../src/align/index.js';
+import type { Embedder } from '../src/embed/embedder.js';
+import { FusedEmbedder, type FusedAlignedFace } from '../src/embed/fusion.js';
 import { Likeness } from '../src/likeness.js';
+import type { RgbImage } from '../src/types.js';
 import { WorkerPool } from '../src/parallel/pool.js';
 import { loadFaceApi } from '../test/oracle/faceapi.js';
 import {
@@ -63,10 +67,22 @@ async function baseline(args: ChildArgs): Promise<BaselineResult> {
   return { mode: 'baseline', peakRssMiB: peakRssMiB() };
 }
 
+/** The stack's networks: one, or a fusion's parts (each timed on its own chips). */
+function networks(l: Likeness): Embedder[] {
+  return l.embedder instanceof FusedEmbedder ? [...l.embedder.parts] : [l.embedder];
+}
+
+/** Each network's own chips of an aligned face (a fusion aligns once per part). */
+function chipsOf(face: AlignedFace, parts: number): RgbImage[] {
+  const fused = (face as Partial<FusedAlignedFace>).parts;
+  return fused ? fused.map((p) => p.chip) : Array.from({ length: parts }, () => face.chip);
+}
+
 async function ours(args: ChildArgs): Promise<OursResult> {
   let t0 = performance.now();
-  const l = await Likeness.create({ intraOpThreads: 1 });
+  const l = await Likeness.create({ intraOpThreads: 1, model: args.model });
   const loadMs = performance.now() - t0;
+  const nets = networks(l);
 
   t0 = performance.now();
   for (let r = 0; r < 2; r++) {
@@ -75,8 +91,11 @@ async function ours(args: ChildArgs): Promise<OursResult> {
       await l.embed(img);
       const a = await l.align(img);
       for (const f of a.faces.slice(0, 2)) {
-        await l.network.raw([f.chip]);
-        await l.network.embedChips([f.chip]);
+        const chips = chipsOf(f, nets.length);
+        for (const [k, n] of nets.entries()) {
+          await n.raw([chips[k]!]);
+          await n.embedChips([chips[k]!]);
+        }
       }
     }
     progress('warm-up', r + 1, 2);
@@ -104,7 +123,7 @@ async function ours(args: ChildArgs): Promise<OursResult> {
     progress('pipeline', records.length, args.images.length);
   }
 
-  // Encoder alone, per face: each distinct image once, every aligned chip as a batch of one.
+  // Each network alone, per face: each distinct image once, every aligned chip as a batch of one.
   const seen = new Set<string>();
   const distinct = args.images.filter((im) => !seen.has(im.file) && Boolean(seen.add(im.file)));
   const encode: EncodeSample[] = [];
@@ -112,16 +131,19 @@ async function ours(args: ChildArgs): Promise<OursResult> {
   for (const im of distinct) {
     const a = await l.align(await loadImage(im.file));
     for (const f of a.faces) {
-      const e0 = performance.now();
-      await l.network.raw([f.chip]);
-      const e1 = performance.now();
-      await l.network.embedChips([f.chip], { mirror: true });
-      const e2 = performance.now();
-      encode.push({ set: im.set, singleMs: e1 - e0, mirrorMs: e2 - e1 });
+      const chips = chipsOf(f, nets.length);
+      for (const [k, n] of nets.entries()) {
+        const e0 = performance.now();
+        await n.raw([chips[k]!]);
+        const e1 = performance.now();
+        await n.embedChips([chips[k]!], { mirror: true });
+        const e2 = performance.now();
+        encode.push({ set: im.set, network: n.spec.name, singleMs: e1 - e0, mirrorMs: e2 - e1 });
+      }
     }
     progress('encoder per face', ++i, distinct.length);
   }
-  return { mode: 'ours', loadMs, warmupMs, records, encode, peakRssMiB: peakRssMiB() };
+  return { mode: 'ours', stack: l.stack, loadMs, warmupMs, records, encode, peakRssMiB: peakRssMiB() };
 }
 
 async function faceapi(args: ChildArgs): Promise<FaceApiResult> {
@@ -181,7 +203,7 @@ async function faceapiShard(args: ChildArgs): Promise<BatchResult> {
 async function pool(args: ChildArgs): Promise<BatchResult> {
   const workers = args.workers ?? 1;
   const t0 = performance.now();
-  const p = new WorkerPool(workers, { intraOpThreads: 1 });
+  const p = new WorkerPool(workers, { intraOpThreads: 1, model: args.model });
   try {
     // Each round submits one job per worker while all are idle, so every worker warms up.
     for (let r = 0; r < 2; r++) {

@@ -62,6 +62,8 @@ export interface ChildArgs {
   warmup: BenchImage[];
   /** pool: number of worker threads. */
   workers?: number;
+  /** ours, pool: the model stack (default: the default stack). */
+  model?: string;
 }
 
 /** One image through our pipeline, in-process (ms). `embedMs` is the wall time of `embed()` on decoded pixels. */
@@ -92,6 +94,8 @@ export interface FaceApiRecord {
 /** Per-face encoder timings on aligned chips (batch of one face, one intra-op thread). */
 export interface EncodeSample {
   set: SetName;
+  /** The network's spec name (a fusion's parts are timed one by one). */
+  network: string;
   /** One network pass: `embedder.raw([chip])`. */
   singleMs: number;
   /** The default encode: chip + its mirror in one batch of 2, averaged (`embedChips([chip])`). */
@@ -109,6 +113,8 @@ export interface BaselineResult extends Memory {
 
 export interface OursResult extends Memory {
   mode: 'ours';
+  /** The stack measured. */
+  stack: string;
   loadMs: number;
   warmupMs: number;
   records: OursRecord[];

@@ -6,11 +6,13 @@
  *   npm run bench                  markdown tables on stdout, progress on stderr
  *   npm run bench -- --json        one JSON object on stdout instead
  *   options: --lfw <n> (default 200) · --demo-rounds <n> (default 3) · --no-faceapi-shards
+ *            --stacks a,b,… (default: fusion,mobilefacenet,dlib; the batch runs use the first)
  *
  * Every measurement runs in its own child process (bench/child.ts), one after the other, so each
  * process's peak RSS belongs to one side and no two measurements compete for the cores.
  */
 import cliProgress from 'cli-progress';
+import { DEFAULT_STACK, isStackName, listStacks } from '../src/models/stacks.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,10 +43,11 @@ interface Options {
   lfw: number;
   demoRounds: number;
   faceapiShards: boolean;
+  stacks: string[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { json: false, lfw: 200, demoRounds: 3, faceapiShards: true };
+  const o: Options = { json: false, lfw: 200, demoRounds: 3, faceapiShards: true, stacks: [DEFAULT_STACK, 'mobilefacenet', 'dlib'] };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}`);
@@ -56,8 +59,15 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--lfw') o.lfw = int(a, argv[++i], 0);
     else if (a === '--demo-rounds') o.demoRounds = int(a, argv[++i], 1);
     else if (a === '--no-faceapi-shards') o.faceapiShards = false;
+    else if (a === '--stacks') {
+      const v = argv[++i];
+      const names = v?.split(',').filter(Boolean) ?? [];
+      const bad = names.find((n) => !isStackName(n));
+      if (names.length === 0 || bad) throw new Error(`--stacks needs stack names (${listStacks().map((x) => x.name).join(', ')})${bad ? `: unknown ${bad}` : ''}`);
+      o.stacks = names;
+    }
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--json] [--lfw <n>] [--demo-rounds <n>] [--no-faceapi-shards]\n');
+      process.stdout.write('usage: npm run bench -- [--json] [--lfw <n>] [--demo-rounds <n>] [--stacks a,b,…] [--no-faceapi-shards]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -160,6 +170,7 @@ function pkgVersion(name: string): string {
 }
 
 interface SetSummary {
+  stack: string;
   set: SetName;
   runs: number;
   distinctImages: number;
@@ -217,7 +228,7 @@ function summarise(set: SetName, o: OursResult, f: FaceApiResult, distinctImages
     facesPerS: (1000 * fFaces) / sum(faTotal),
     descriptorMsPerFace: sum(fr.map((r) => r.descriptorMs)) / fFaces,
   };
-  return { set, runs: or.length, distinctImages, ours, faceapi, ratio: { images: ours.imagesPerS / faceapi.imagesPerS, faces: ours.facesPerS / faceapi.facesPerS } };
+  return { stack: o.stack, set, runs: or.length, distinctImages, ours, faceapi, ratio: { images: ours.imagesPerS / faceapi.imagesPerS, faces: ours.facesPerS / faceapi.facesPerS } };
 }
 
 interface BatchSummary {
@@ -273,27 +284,34 @@ async function main(): Promise<void> {
   const batchImages = lfw.length > 0 ? lfw : rounds;
   const batchSet: SetName = lfw.length > 0 ? 'lfw' : 'demo';
   const cores = os.availableParallelism();
+  const workers = Math.max(2, cores);
   const loadStart = os.loadavg();
   const t0 = performance.now();
   if (lfwMissing) process.stderr.write(`bench: ${LFW_DIR} not found — running on face-api's demo photos only\n`);
 
-  const base = await runChild<BaselineResult>('1/6 baseline (decode only)', { mode: 'baseline', images: [...demo, ...lfw], warmup: [] });
-  const ours = await runChild<OursResult>('2/6 likeness, 1 thread', { mode: 'ours', images, warmup });
-  const fa = await runChild<FaceApiResult>('3/6 face-api, tfjs-wasm', { mode: 'faceapi', images, warmup });
-  const pool1 = await runChild<BatchResult>('4/6 likeness pool, 1 worker', { mode: 'pool', images: batchImages, warmup, workers: 1 });
-  const pool2 = await runChild<BatchResult>(`5/6 likeness pool, ${Math.max(2, cores)} workers`, { mode: 'pool', images: batchImages, warmup, workers: Math.max(2, cores) });
-  const shards = opt.faceapiShards ? await runFaceApiShards(`6/6 face-api × ${Math.max(2, cores)} processes`, batchImages, warmup, Math.max(2, cores)) : undefined;
+  const batchStack = opt.stacks[0]!;
+  const steps = 5 + opt.stacks.length + (opt.faceapiShards ? 1 : 0);
+  let step = 0;
+  const label = (what: string): string => `${++step}/${steps} ${what}`;
+  const base = await runChild<BaselineResult>(label('baseline (decode only)'), { mode: 'baseline', images: [...demo, ...lfw], warmup: [] });
+  const oursBy: OursResult[] = [];
+  for (const stack of opt.stacks) oursBy.push(await runChild<OursResult>(label(`likeness ${stack}, 1 thread`), { mode: 'ours', images, warmup, model: stack }));
+  const fa = await runChild<FaceApiResult>(label('face-api, tfjs-wasm'), { mode: 'faceapi', images, warmup });
+  const pool1 = await runChild<BatchResult>(label(`likeness ${batchStack} pool, 1 worker`), { mode: 'pool', images: batchImages, warmup, workers: 1, model: batchStack });
+  const pool2 = await runChild<BatchResult>(label(`likeness ${batchStack} pool, ${workers} workers`), { mode: 'pool', images: batchImages, warmup, workers, model: batchStack });
+  const shards = opt.faceapiShards ? await runFaceApiShards(label(`face-api × ${workers} processes`), batchImages, warmup, workers) : undefined;
   const totalS = (performance.now() - t0) / 1000;
   const loadEnd = os.loadavg();
 
-  const sets = (['demo', 'lfw'] as const)
-    .map((s) => summarise(s, ours, fa, s === 'demo' ? demo.length : lfw.length))
-    .filter((s): s is SetSummary => s !== undefined);
-  const batchFa1 = sets.find((s) => s.set === batchSet)!;
+  const sets = oursBy.flatMap((ours) =>
+    (['demo', 'lfw'] as const).map((s) => summarise(s, ours, fa, s === 'demo' ? demo.length : lfw.length)).filter((s): s is SetSummary => s !== undefined),
+  );
+  const batchFa1 = sets.find((s) => s.set === batchSet && s.stack === batchStack)!;
   const batch = {
     set: batchSet,
-    pool1: batchSummary('likeness pool, 1 worker', 1, [pool1]),
-    pool2: batchSummary(`likeness pool, ${pool2.workers} workers`, pool2.workers, [pool2]),
+    stack: batchStack,
+    pool1: batchSummary(`likeness ${batchStack} pool, 1 worker`, 1, [pool1]),
+    pool2: batchSummary(`likeness ${batchStack} pool, ${pool2.workers} workers`, pool2.workers, [pool2]),
     faceapi1: {
       label: 'face-api, 1 process (from §2)',
       cores: 1,
@@ -309,19 +327,30 @@ async function main(): Promise<void> {
   };
   const oursBest = Math.max(batch.pool1.imagesPerS, batch.pool2.imagesPerS);
   const faBest = Math.max(batch.faceapi1.imagesPerS, batch.faceapiShards?.imagesPerS ?? 0);
-  const enc = {
-    faces: ours.encode.length,
-    singleMedianMs: median(ours.encode.map((e) => e.singleMs)),
-    singleP90Ms: quantile(ours.encode.map((e) => e.singleMs), 0.9),
-    mirrorMedianMs: median(ours.encode.map((e) => e.mirrorMs)),
-    mirrorP90Ms: quantile(ours.encode.map((e) => e.mirrorMs), 0.9),
-    targetMs: 8,
-  };
+  const ENCODE_TARGET_MS = 3;
+  const DETECT_TARGET_MS = 15;
+  const ONE_CORE_TARGET = 8;
+  const encoders = oursBy.flatMap((ours) =>
+    [...new Set(ours.encode.map((e) => e.network))].map((network) => {
+      const e = ours.encode.filter((x) => x.network === network);
+      return {
+        stack: ours.stack,
+        network,
+        faces: e.length,
+        singleMedianMs: median(e.map((x) => x.singleMs)),
+        singleP90Ms: quantile(e.map((x) => x.singleMs), 0.9),
+        mirrorMedianMs: median(e.map((x) => x.mirrorMs)),
+        mirrorP90Ms: quantile(e.map((x) => x.mirrorMs), 0.9),
+      };
+    }),
+  );
   const headline = {
+    oneCoreVsOneCore: Object.fromEntries(oursBy.map((o) => [o.stack, Object.fromEntries(sets.filter((s) => s.stack === o.stack).map((s) => [s.set, s.ratio.images]))])),
+    lfwDetectMedianMs: Object.fromEntries(sets.filter((s) => s.set === 'lfw').map((s) => [s.stack, s.ours.median.detectMs])),
     twoCoreVsFaceApiOneProcess: batch.pool2.imagesPerS / batch.faceapi1.imagesPerS,
     bestVsFaceApiBest: oursBest / faBest,
-    oneCoreVsOneCore: Object.fromEntries(sets.map((s) => [s.set, s.ratio.images])),
     poolSpeedup: batch.pool2.imagesPerS / batch.pool1.imagesPerS,
+    targets: { oneCoreVsFaceApi: ONE_CORE_TARGET, detectMsAt250px: DETECT_TARGET_MS, encodeMsPerPass: ENCODE_TARGET_MS },
   };
   const machine = {
     cpu: os.cpus()[0]?.model ?? '?',
@@ -339,53 +368,66 @@ async function main(): Promise<void> {
   };
   const memory = {
     baselineMiB: base.peakRssMiB,
-    oursMiB: ours.peakRssMiB,
+    oursMiB: Object.fromEntries(oursBy.map((o) => [o.stack, o.peakRssMiB])),
     faceapiMiB: fa.peakRssMiB,
     pool1MiB: pool1.peakRssMiB,
     pool2MiB: pool2.peakRssMiB,
     faceapiShardMiB: shards?.map((s) => s.peakRssMiB),
   };
-  const startup = { oursLoadMs: ours.loadMs, oursWarmupMs: ours.warmupMs, faceapiLoadMs: fa.loadMs, faceapiWarmupMs: fa.warmupMs, pool1StartupMs: pool1.startupMs, pool2StartupMs: pool2.startupMs };
+  const startup = {
+    ours: Object.fromEntries(oursBy.map((o) => [o.stack, { loadMs: o.loadMs, warmupMs: o.warmupMs }])),
+    faceapiLoadMs: fa.loadMs,
+    faceapiWarmupMs: fa.warmupMs,
+    pool1StartupMs: pool1.startupMs,
+    pool2StartupMs: pool2.startupMs,
+  };
 
   if (opt.json) {
-    const out = { machine, images: { demo: demo.length, demoRounds: opt.demoRounds, lfw: lfw.length, lfwMissing }, sets, encode: enc, batch, headline, memory, startup, totalSeconds: totalS };
+    const out = { machine, stacks: opt.stacks, images: { demo: demo.length, demoRounds: opt.demoRounds, lfw: lfw.length, lfwMissing }, sets, encoders, batch, headline, memory, startup, totalSeconds: totalS };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
 
   const L: string[] = [];
   const la = (x: number[]): string => x.map((v) => v.toFixed(2)).join(' / ');
+  const met = (ok: boolean): string => (ok ? 'met' : '**not met**');
   L.push('## Pipeline benchmark: likeness vs @vladmandic/face-api', '');
   L.push(`- Machine: ${machine.cpu}, ${cores} cores, ${machine.memGiB.toFixed(0)} GiB RAM, ${machine.os}; load average (1/5/15 min) ${la(loadStart)} at start, ${la(loadEnd)} at end`);
-  L.push(`- likeness: Node ${machine.node}, onnxruntime-node ${machine.onnxruntimeNode} (CPU, 1 intra-op thread per process or worker), sharp ${machine.sharp}`);
+  L.push(`- likeness: Node ${machine.node}, onnxruntime-node ${machine.onnxruntimeNode} (CPU, 1 intra-op thread per process or worker), sharp ${machine.sharp}; stacks ${opt.stacks.join(', ')}`);
   L.push(`- peer: @vladmandic/face-api ${machine.faceapi} on tfjs ${machine.tfjs}, backend ${machine.tfjsBackend} — its fastest offline backend in Node (tfjs-wasm cannot use threads in Node)`);
   L.push(
     `- Images: **demo** = face-api's ${demo.length} demo photos (sample1–6.jpg, 1920 px wide) × ${opt.demoRounds} rounds = ${rounds.length} runs; ` +
       (lfw.length > 0 ? `**LFW** = ${lfw.length} LFW images (every ${lfwSample.step}th of the ${lfwSample.rows.toLocaleString('en-US')} rows of ../shared/data/lfw/labels.csv, 250×250)` : `**LFW absent** (../shared/data/lfw not found): demo photos only`),
   );
-  L.push('- Both sides get the same decoded pixels and default settings (min score 0.5); warm-up runs are not timed; every measurement runs in its own process, one after the other.', '');
+  L.push('- Both sides get the same decoded pixels and default settings; warm-up runs are not timed; every measurement runs in its own process, one after the other.', '');
 
   L.push('### 1. Per-stage medians, one core (ms per image)', '');
   L.push(row(['set', 'pipeline', 'faces / image⁴', 'decode¹', 'detect', 'landmarks', 'align', 'encode', 'total¹']), rule(9, 2));
-  for (const s of sets) {
-    const o = s.ours.median;
+  for (const set of ['demo', 'lfw'] as const) {
+    const ss = sets.filter((s) => s.set === set);
+    for (const s of ss) {
+      const o = s.ours.median;
+      L.push(row([set, `likeness ${s.stack}`, (s.ours.faces / s.runs).toFixed(2), ms(o.decodeMs), ms(o.detectMs), ms(o.landmarksMs), ms(o.alignMs), ms(o.encodeMs), ms(o.totalMs)]));
+    }
+    const s = ss[0];
+    if (!s) continue;
     const f = s.faceapi.median;
-    L.push(row([s.set, 'likeness', (s.ours.faces / s.runs).toFixed(2), ms(o.decodeMs), ms(o.detectMs), ms(o.landmarksMs), ms(o.alignMs), ms(o.encodeMs), ms(o.totalMs)]));
-    L.push(row([s.set, 'face-api', (s.faceapi.faces / s.runs).toFixed(2), `(${ms(o.decodeMs)})`, `${ms(f.detectMs)} (+${ms(f.inputMs)})²`, ms(f.landmarksMs), 'in encode³', ms(f.descriptorMs), ms(f.totalMs)]));
+    L.push(row([set, 'face-api', (s.faceapi.faces / s.runs).toFixed(2), `(${ms(s.ours.median.decodeMs)})`, `${ms(f.detectMs)} (+${ms(f.inputMs)})²`, ms(f.landmarksMs), 'in encode³', ms(f.descriptorMs), ms(f.totalMs)]));
   }
+  L.push('');
+  for (const s of sets.filter((x) => x.set === 'lfw')) L.push(`- ${s.stack}: detection on a 250 px LFW photo, median ${ms(s.ours.median.detectMs)} ms (target ≤ ${DETECT_TARGET_MS} ms: ${met(s.ours.median.detectMs <= DETECT_TARGET_MS)})`);
   L.push('');
 
   L.push('### 2. End-to-end throughput, one core (in-process, images one after another)', '');
-  L.push(row(['set', 'likeness img/s', 'face-api img/s', 'ratio', 'likeness faces/s', 'face-api faces/s', 'ratio']), rule(7));
-  for (const s of sets) L.push(row([`${s.set} (${s.runs} runs)`, rate(s.ours.imagesPerS), rate(s.faceapi.imagesPerS), `**${times(s.ratio.images)}**`, rate(s.ours.facesPerS), rate(s.faceapi.facesPerS), times(s.ratio.faces)]));
-  L.push('');
+  L.push(row(['set', 'stack', 'likeness img/s', 'face-api img/s', 'ratio', 'likeness faces/s', 'face-api faces/s', 'ratio']), rule(8, 2));
+  for (const s of sets) L.push(row([`${s.set} (${s.runs} runs)`, s.stack, rate(s.ours.imagesPerS), rate(s.faceapi.imagesPerS), `**${times(s.ratio.images)}**`, rate(s.ours.facesPerS), rate(s.faceapi.facesPerS), times(s.ratio.faces)]));
+  L.push('', `Target: ≥ ${ONE_CORE_TARGET}× face-api on one core. ${sets.map((s) => `${s.stack} on ${s.set}: ${times(s.ratio.images)} (${met(s.ratio.images >= ONE_CORE_TARGET)})`).join('; ')}.`, '');
 
-  L.push(`### 3. Encoding per face, one core (${enc.faces} aligned faces from all distinct images, batch of one)`, '');
-  L.push(row(['encoder', 'median ms', 'p90 ms']), rule(3));
-  L.push(row([`likeness, one network pass (\`embedder.raw([chip])\`) — target ≤ ${enc.targetMs} ms: ${enc.singleMedianMs <= enc.targetMs ? 'met' : 'not met'}`, ms(enc.singleMedianMs), ms(enc.singleP90Ms)]));
-  L.push(row(['likeness, default with mirror (chip + mirror in one batch of 2, averaged)', ms(enc.mirrorMedianMs), ms(enc.mirrorP90Ms)]));
-  for (const s of sets) L.push(row([`likeness in the pipeline, ${s.set}: encode stage ÷ faces (mirror, faces of an image batched)`, ms(s.ours.encodeMsPerFace), '']));
-  for (const s of sets) L.push(row([`face-api in its pipeline, ${s.set}: descriptor stage ÷ faces (incl. its alignment crop)`, ms(s.faceapi.descriptorMsPerFace), '']));
+  L.push('### 3. Encoding per face, one core (every aligned face of the distinct images, batch of one)', '');
+  L.push(row(['stack', 'network', 'faces', 'one pass, median ms', 'p90 ms', `≤ ${ENCODE_TARGET_MS} ms`, 'with mirror (batch of 2), median ms', 'p90 ms']), rule(8, 2));
+  for (const e of encoders) L.push(row([e.stack, e.network, e.faces, ms(e.singleMedianMs), ms(e.singleP90Ms), met(e.singleMedianMs <= ENCODE_TARGET_MS), ms(e.mirrorMedianMs), ms(e.mirrorP90Ms)]));
+  for (const s of sets) L.push(row([s.stack, `in the pipeline, ${s.set}: encode stage ÷ faces (mirror, faces of an image batched)`, '', ms(s.ours.encodeMsPerFace), '', '', '', '']));
+  for (const s of sets.filter((x) => x.stack === batchStack)) L.push(row(['face-api', `in its pipeline, ${s.set}: descriptor stage ÷ faces (incl. its alignment crop)`, '', ms(s.faceapi.descriptorMsPerFace), '', '', '', '']));
   L.push('');
 
   L.push(`### 4. Batch throughput on ${batch.set === 'lfw' ? `LFW ${lfw.length}` : `the demo runs`} (all files queued at once, decode included)`, '');
@@ -395,28 +437,27 @@ async function main(): Promise<void> {
   L.push(brow(batch.pool1), brow(batch.pool2), brow(batch.faceapi1));
   if (batch.faceapiShards) L.push(brow(batch.faceapiShards));
   L.push('');
-  L.push(`- **likeness on ${batch.pool2.cores} cores vs face-api in one process: ${times(headline.twoCoreVsFaceApiOneProcess)}** (target ≥ 5×; face-api cannot use a second core in one Node process: tfjs-wasm is single-threaded there)`);
+  L.push(`- **likeness ${batchStack} on ${batch.pool2.cores} cores vs face-api in one process: ${times(headline.twoCoreVsFaceApiOneProcess)}** (face-api cannot use a second core in one Node process: tfjs-wasm is single-threaded there)`);
   if (batch.faceapiShards) L.push(`- likeness best vs face-api's best on this machine (face-api split over ${batch.faceapiShards.processes} processes, as in its node-multiprocess demo — not something face-api does for you): ${times(headline.bestVsFaceApiBest)}`);
-  L.push(`- one core vs one core (§2): ${sets.map((s) => `${s.set} ${times(s.ratio.images)}`).join(', ')}`);
   L.push(`- likeness ${pool2.workers} workers vs 1 worker: ${times(headline.poolSpeedup)} (target ≈ 2×; the CLI uses this pool for several files)`, '');
 
   L.push('### 5. Peak RSS (MiB, whole process)', '');
   L.push(row(['process', 'peak RSS MiB']), rule(2));
   L.push(row(['floor: node + tsx + sharp, decoding the images, no model', mib(base.peakRssMiB)]));
-  L.push(row(['likeness in-process (§1–3: 1 thread, 3 ONNX sessions)', mib(ours.peakRssMiB)]));
+  for (const o of oursBy) L.push(row([`likeness ${o.stack} in-process (§1–3: 1 thread)`, mib(o.peakRssMiB)]));
   L.push(row(['face-api in-process (§1–2: tfjs + wasm + 3 nets)', mib(fa.peakRssMiB)]));
-  L.push(row(['likeness pool, 1 worker thread', mib(pool1.peakRssMiB)]));
-  L.push(row([`likeness pool, ${pool2.workers} worker threads`, mib(pool2.peakRssMiB)]));
+  L.push(row([`likeness ${batchStack} pool, 1 worker thread`, mib(pool1.peakRssMiB)]));
+  L.push(row([`likeness ${batchStack} pool, ${pool2.workers} worker threads`, mib(pool2.peakRssMiB)]));
   if (shards) L.push(row([`face-api, each of ${shards.length} processes`, shards.map((s) => mib(s.peakRssMiB)).join(' / ')]));
   L.push('');
 
   L.push(
     '¹ decode = sharp file → RGB, timed once in the likeness process and added to both sides\' totals (shared work: face-api gets the same pixels). Totals and img/s include it; §4 decodes inside each worker/process.',
-    '² face-api\'s detect includes its letterbox + resize to 512² (likeness\'s does too); the (+n) is its RGB → int32 tensor conversion, included in its total.',
-    '³ face-api\'s descriptor stage includes its dlib-style alignment crop and resize to 150²; likeness aligns with a similarity warp to the template, timed apart.',
+    '² face-api\'s detect includes its letterbox + resize to 512²; the (+n) is its RGB → int32 tensor conversion, included in its total.',
+    '³ face-api\'s descriptor stage includes its dlib-style alignment crop and resize to 150²; likeness aligns with a similarity warp to each network\'s template, timed apart.',
     `⁴ likeness's detector re-runs on a larger canvas when the first pass finds nothing (retry, on by default); face-api does not. Face counts can differ between the two.`,
     `⁵ Peak RSS is process.resourceUsage().maxRSS of each measurement's own process (worker threads share their process's RSS; the face-api shards are separate processes, so their sum is the memory cost of that run).`,
-    `Startup (not in any rate): likeness models ${ms(ours.loadMs)} ms + warm-up ${ms(ours.warmupMs)} ms; face-api load ${ms(fa.loadMs)} ms + warm-up ${ms(fa.warmupMs)} ms. Whole benchmark: ${totalS.toFixed(0)} s.`,
+    `Startup (not in any rate): ${oursBy.map((o) => `likeness ${o.stack} models ${ms(o.loadMs)} ms + warm-up ${ms(o.warmupMs)} ms`).join('; ')}; face-api load ${ms(fa.loadMs)} ms + warm-up ${ms(fa.warmupMs)} ms. Whole benchmark: ${totalS.toFixed(0)} s.`,
   );
   process.stdout.write(`${L.join('\n')}\n`);
 }

@@ -40,22 +40,26 @@ describe('likeness CLI', () => {
     expect(r.stdout).toMatch(/^same person \(distance 0\.000 ≤ threshold \d\.\d{3}/);
   });
 
-  it('embed --json gives per file its faces with box, score and 128 numbers; several files use the worker pool', async () => {
+  it("embed --json gives per file its faces with box, score and the stack's numbers (fusion 320, dlib 128); several files use the worker pool", async () => {
+    type Out = { file: string; faces: { box: object; score: number; embedding: number[] }[] }[];
     const r = await cli('embed', S2, S3, '--json');
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { file: string; faces: { box: object; score: number; embedding: number[] }[] }[];
+    expect(r.code, r.stderr).toBe(0);
+    const dlib = await cli('embed', S2, '--json', '--model', 'dlib');
+    expect(dlib.code, dlib.stderr).toBe(0);
+    expect((JSON.parse(dlib.stdout) as Out)[0]!.faces[0]!.embedding).toHaveLength(128);
+    const out = JSON.parse(r.stdout) as Out;
     expect(out.map((o) => o.file)).toEqual([S2, S3]);
     for (const o of out) {
       expect(o.faces.length).toBeGreaterThan(0);
       for (const f of o.faces) {
-        expect(f.embedding).toHaveLength(128);
+        expect(f.embedding).toHaveLength(320);
         expect(f.score).toBeGreaterThan(0.5);
         expect(Object.keys(f.box)).toEqual(['x', 'y', 'width', 'height']);
       }
     }
   });
 
-  it('detect lists faces; align writes one PNG chip per face', async () => {
+  it("detect lists faces; align writes one PNG chip per face, at the stack's size (ArcFace 112 px, dlib 150 px)", async () => {
     const d = await cli('detect', path.join(FACEAPI_DEMO, 'sample1.jpg'));
     expect(d.stdout).toMatch(/3 faces/);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-align-'));
@@ -64,7 +68,11 @@ describe('likeness CLI', () => {
     const files = (await readdir(dir)).sort();
     expect(files).toEqual(['sample1_face0.png', 'sample1_face1.png', 'sample1_face2.png']);
     const meta = await sharp(path.join(dir, files[0]!)).metadata();
-    expect([meta.width, meta.height, meta.format]).toEqual([150, 150, 'png']);
+    expect([meta.width, meta.height, meta.format]).toEqual([112, 112, 'png']);
+    const dlibDir = await mkdtemp(path.join(os.tmpdir(), 'likeness-align-dlib-'));
+    expect((await cli('align', path.join(FACEAPI_DEMO, 'sample1.jpg'), '--out', dlibDir, '--model', 'dlib')).code).toBe(0);
+    const dlibMeta = await sharp(path.join(dlibDir, 'sample1_face0.png')).metadata();
+    expect([dlibMeta.width, dlibMeta.height]).toEqual([150, 150]);
   });
 
   it('bad input exits 1 with one line on stderr and no stack trace', async () => {

@@ -1,4 +1,9 @@
-/** Detection across face sizes: small faces in large photos (tiling), full-frame faces (retry), NMS. */
+/**
+ * Detection across face sizes: small faces in large photos (tiling), full-frame faces (retry), NMS.
+ * The mechanics (tiles, retries, maxUpscale) are tested on the SSD (the dlib stack), whose input is
+ * small enough for them to matter; the default detector (RetinaFace at 1280) on a real mosaic.
+ */
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tiles } from '../src/detect/detector.js';
@@ -7,10 +12,13 @@ import { InvalidOptionError } from '../src/errors.js';
 import { Likeness, largestFirst } from '../src/likeness.js';
 import { FACEAPI_DEMO } from './helpers/data.js';
 
+type Truth = Record<string, [number, number, number][]>;
+const TRUTH = (JSON.parse(readFileSync(new URL('./fixtures/faceapi-demo-faces.json', import.meta.url), 'utf8')) as { faces: Truth }).faces;
+
 let L: Likeness;
 let faceCrop: Buffer;
 beforeAll(async () => {
-  L = await Likeness.create();
+  L = await Likeness.create({ model: 'dlib' });
   // a real face with some margin, cut from a demo photo
   const src = `${FACEAPI_DEMO}/sample2.jpg`;
   const f = largestFirst((await L.detect(src)).faces)[0]!;
@@ -29,7 +37,7 @@ async function crowd(faceWidth: number): Promise<Buffer> {
     .toBuffer();
 }
 
-describe('detection across face sizes', () => {
+describe('detection across face sizes (SSD, the dlib stack)', () => {
   it('finds 40 px faces in a 1920×1080 photo with minFaceSize 40 (tiles), and misses them in one pass', async () => {
     const img = await crowd(40);
     expect((await L.detect(img)).faces).toHaveLength(0);
@@ -85,6 +93,45 @@ describe('detection across face sizes', () => {
     const strict = (await L.detect(`${FACEAPI_DEMO}/sample4.jpg`, { detection: { minScore: 0.9 } })).faces;
     expect(strict.length).toBe(all.filter((f) => f.score > 0.9).length);
     expect(strict.length).toBeLessThan(all.length);
+  });
+});
+
+/** face-api's six demo photos shrunk into 480×360 cells of a 1920×1080 canvas (faces ≈ 40–60 px wide), with the hand-checked faces mapped. */
+async function demoMosaic(): Promise<{ img: Buffer; truth: [number, number, number][] }> {
+  const parts: { input: Buffer; left: number; top: number }[] = [];
+  const truth: [number, number, number][] = [];
+  for (const [i, f] of Object.keys(TRUTH).entries()) {
+    const { data, info } = await sharp(`${FACEAPI_DEMO}/${f}`).rotate().toBuffer({ resolveWithObject: true });
+    const k = Math.min(480 / info.width, 360 / info.height);
+    const left = (i % 4) * 480;
+    const top = Math.floor(i / 4) * 360;
+    parts.push({ input: await sharp(data).resize(Math.round(info.width * k), Math.round(info.height * k)).toBuffer(), left, top });
+    for (const [x, y, w] of TRUTH[f]!) truth.push([left + x * k, top + y * k, w * k]);
+  }
+  const img = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#808080' } }).composite(parts).jpeg({ quality: 95 }).toBuffer();
+  return { img, truth };
+}
+
+const found = (boxes: { x: number; y: number; width: number; height: number }[], truth: [number, number, number][]): number =>
+  truth.filter(([x, y]) => boxes.some((b) => x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height)).length;
+
+describe('small faces with the default detector (RetinaFace v1 at 1280)', () => {
+  it('finds the 22 faces of the demo photos shrunk into one 1920×1080 mosaic (faces ≈ 40 px) in one pass, where the SSD needs tiles', async () => {
+    const { img, truth } = await demoMosaic();
+    expect(truth).toHaveLength(22);
+    expect(Math.min(...truth.map((t) => t[2]))).toBeLessThan(45);
+    const def = await Likeness.create();
+    const faces = (await def.detect(img)).faces;
+    expect(found(faces.map((f) => f.box), truth)).toBe(22);
+    expect(faces.length).toBeLessThanOrEqual(23); // at most the one non-face the annotation notes in sample4
+    for (const f of faces) {
+      for (const p of Object.values(f.points5)) expect(p.x >= f.box.x - 2 && p.x <= f.box.x + f.box.width + 2 && p.y >= f.box.y - 2 && p.y <= f.box.y + f.box.height + 2).toBe(true);
+    }
+    // the SSD misses most of them in one pass and finds more with tiles
+    const ssdOne = found((await L.detect(img)).faces.map((f) => f.box), truth);
+    const ssdTiles = found((await L.detect(img, { detection: { minFaceSize: 35 } })).faces.map((f) => f.box), truth);
+    expect(ssdOne).toBeLessThan(22);
+    expect(ssdTiles).toBeGreaterThan(ssdOne);
   });
 });
 

@@ -117,7 +117,7 @@ describe('dlib model files', () => {
     if (typeof bytes === 'string') return ctx.skip(bytes);
     const model = readMmodModel(bytes);
     const session = await ort.InferenceSession.create(buildMmodGraph(model));
-    const likeness = await Likeness.create();
+    const likeness = await Likeness.create({ model: 'dlib' }); // face-api's detector and 68 landmarks
     const detect = (img: { width: number; height: number; data: Uint8Array }): Promise<MmodDetection[]> => detectMmod(model, session, img);
     for (const photo of ['unlabelled/two_people.jpg', 'images/joe_biden/examples__biden.jpg', 'images/barack_obama/examples__obama.jpg']) {
       const img = await likeness.load(dataPath('press-photos', photo));
@@ -142,7 +142,7 @@ describe('dlib model files', () => {
     if (typeof bytes === 'string') return ctx.skip(bytes);
     const model = readShapePredictor(bytes);
     expect(model.points).toBe(5);
-    const likeness = await Likeness.create();
+    const likeness = await Likeness.create({ model: 'dlib' }); // face-api's detector and 68 landmarks
     for (const photo of ['Aaron_Peirsol/Aaron_Peirsol_0001.jpg', 'AJ_Cook/AJ_Cook_0001.jpg']) {
       const img = await likeness.load(dataPath('lfw', 'images', photo));
       const face = largestFirst((await likeness.detect(img)).faces)[0]!;

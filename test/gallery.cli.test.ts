@@ -70,7 +70,7 @@ describe.skipIf(!ready)(`gallery CLI, the seed exercise${ready ? '' : ` (${skipM
     const before = JSON.parse((await cli('gallery', 'stats', '--db', db)).stdout) as { subjects: number; faces: number };
     const two = await cli('enroll', '--db', db, '--name', 'group', dataPath('press-photos', 'unlabelled', 'obama_and_biden.jpg'));
     expect(two.code).toBe(1);
-    expect(two.stderr).toMatch(/2 faces detected; an enrolment photo must show exactly one face/);
+    expect(two.stderr).toMatch(/[2-9] faces detected; an enrolment photo must show exactly one face/);
     const mixed = await cli('enroll', '--db', db, '--name', 'mixed', dbPhoto('kian'), path.join(FACEAPI_DEMO, 'sample1.jpg'));
     expect(mixed.code).toBe(1);
     const after = JSON.parse((await cli('gallery', 'stats', '--db', db)).stdout) as { subjects: number; faces: number };

@@ -17,7 +17,8 @@ import { adjustDistance, hubness } from '../src/match/hubness.js';
 import { decideMatch, type Candidate } from '../src/match/identify.js';
 import { confidence } from '../src/match/calibration.js';
 import { defineEmbedder } from '../src/models/custom.js';
-import { hubnessReference, resnet128 } from '../src/models/registry.js';
+import { hubnessReference } from '../src/models/registry.js';
+import { builtinStack, DEFAULT_STACK } from '../src/models/stacks.js';
 import { dataPath, hasData, skipMessage } from './helpers/data.js';
 
 describe('a subject\'s mean encoding', () => {
@@ -140,7 +141,7 @@ describe.skipIf(!hasData('lfw'))(`hubness in a real gallery${hasData('lfw') ? ''
     const after = await gallery.hubness(blair);
     expect(after).toBeCloseTo(await bruteForceHubness(blair), 5);
     expect(after!).toBeGreaterThan(before! + 0.03);
-    expect(after!).toBeGreaterThan(hubnessReference('faceapi-resnet128')!.reference);
+    expect(after!).toBeGreaterThan(hubnessReference(likeness.embedder.spec.name)!.reference);
   });
 
   it('corrects only hubs, only upwards, and decides on the corrected distance', async () => {
@@ -167,7 +168,7 @@ describe.skipIf(!hasData('lfw'))(`hubness in a real gallery${hasData('lfw') ? ''
   });
 
   it('a gallery opened with a model description identifies encodings made elsewhere, and refuses photos', async () => {
-    const described = await Gallery.open(path.join(dir, 'gallery.sqlite'), describeEncoder(resnet128()));
+    const described = await Gallery.open(path.join(dir, 'gallery.sqlite'), describeEncoder(builtinStack(DEFAULT_STACK).embedder));
     try {
       const probe = (await likeness.embed(lfw('Colin_Powell', 2))).faces;
       expect(await described.identifyEncodings(probe)).toEqual(await gallery.identifyEncodings(probe));

@@ -34,27 +34,28 @@ function normalise(v: Float32Array): Float32Array {
 
 /** A sample of an identity: its centre plus Gaussian noise of about `spread` in norm, renormalised. */
 function around(centre: Float32Array, spread: number, random: () => number): Float32Array {
-  const v = new Float32Array(D);
-  for (let j = 0; j < D; j++) v[j] = centre[j]! + (spread / Math.sqrt(D)) * gaussian(random);
+  const d = centre.length;
+  const v = new Float32Array(d);
+  for (let j = 0; j < d; j++) v[j] = centre[j]! + (spread / Math.sqrt(d)) * gaussian(random);
   return normalise(v);
 }
 
 /** n unit vectors: random, or clustered (10 per identity around a centre, as a gallery of people). */
-function dataset(n: number, kind: 'random' | 'clustered', random: () => number): LoadedEncodings {
-  const matrix = new Float32Array(n * D);
-  let centre = unitVector(D, random);
+function dataset(n: number, kind: 'random' | 'clustered', random: () => number, d = D): LoadedEncodings {
+  const matrix = new Float32Array(n * d);
+  let centre = unitVector(d, random);
   for (let i = 0; i < n; i++) {
-    if (kind === 'random') matrix.set(unitVector(D, random), i * D);
+    if (kind === 'random') matrix.set(unitVector(d, random), i * d);
     else {
-      if (i % 10 === 0) centre = unitVector(D, random);
-      matrix.set(around(centre, 0.6, random), i * D);
+      if (i % 10 === 0) centre = unitVector(d, random);
+      matrix.set(around(centre, 0.6, random), i * d);
     }
   }
   return {
     faceIds: Array.from({ length: n }, () => randomUUID()),
     subjectIds: Array.from({ length: n }, (_, i) => `s${Math.floor(i / 10)}`),
     matrix,
-    dimensions: D,
+    dimensions: d,
     changeCounter: 1,
   };
 }
@@ -280,6 +281,25 @@ describe('HNSW index (usearch)', () => {
     }
     expect(found / queries, 'recall@1').toBeGreaterThanOrEqual(0.99);
   });
+
+  for (const d of [192, 320]) {
+    it(`finds the nearest ${d}-d encoding at least 99 % of the time at 5k (the MobileFaceNet and fusion lengths)`, async () => {
+      const r = rng(d);
+      const snapshot = dataset(5000, 'clustered', r, d);
+      const ix = await HnswIndex.fromSnapshot({ name: `enc${d}`, version: '1', dimensions: d }, snapshot);
+      let found = 0;
+      const queries = 200;
+      for (let i = 0; i < queries; i++) {
+        const row = Math.floor(r() * 500) * 10;
+        const q = around(snapshot.matrix.slice(row * d, (row + 1) * d), 0.6, r);
+        const [truth] = nearest(snapshot.matrix, d, q, 1);
+        const [hit] = ix.search(q, 1);
+        if (hit!.faceId === snapshot.faceIds[truth!.index]) found++;
+      }
+      expect(found / queries, 'recall@1').toBeGreaterThanOrEqual(0.99);
+      expect(() => ix.search(unitVector(128, r), 1)).toThrow(/dimension/);
+    });
+  }
 
   it('is saved beside its store, reused while fresh, caught up or rebuilt when the store changed', async () => {
     const file = path.join(dir, 'hnsw', 'gallery.sqlite');

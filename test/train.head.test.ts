@@ -30,43 +30,57 @@ beforeAll(async () => {
 const bbt = (who: string, n: number) => dataPath('bbt', 'images', who, `${who}${n}.png`);
 
 describe.skipIf(!hasData('bbt'))(`head training on bbt${hasData('bbt') ? '' : ` (${skipMessage('bbt')})`}`, () => {
-  it('lowers the loss, saves one ONNX model that equals tfjs head ∘ ResNet, and plugs into Likeness', async () => {
-    const r = await trainFromFolder({ dir: dataPath('bbt', 'images'), mode: 'head', mining: 'batch-all', alpha: 1, epochs: 4, patience: 10, people: 6, photos: 4, validationFraction: 0.25, seed: 3, learningRate: 3e-3, name: 'bbt-head' });
-    const h = r.result.history;
-    expect(h.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4]);
-    expect(h[0]!.loss).toBeGreaterThan(0);
-    expect(h.at(-1)!.loss).toBeLessThan(h[0]!.loss * 0.9);
-    expect(h.at(-1)!.active).toBeLessThan(h[0]!.active);
-    expect(r.people).toEqual({ train: 6, validation: 2, excluded: 0 });
-    expect(r.result.best.valAccuracy).toBeGreaterThanOrEqual(h[0]!.valAccuracy);
-    const file = path.join(dir, 'bbt-head.onnx');
-    await saveModel(file, r.bytes);
+  // dlib's ResNet (68-point template, 150 px, 128-d) and MobileFaceNet (ArcFace 5-point template,
+  // 112 px, 192-d: the encoder `likeness train` uses by default, the default stack being a fusion).
+  const bases = [
+    { stack: 'dlib', engine: { model: 'dlib' }, size: 150, dims: 128, alignment: { template: 'dlib68', padding: 0.25 } },
+    { stack: 'mobilefacenet', engine: undefined, size: 112, dims: 192, alignment: { template: 'arcface' } },
+  ] as const;
+  for (const b of bases) {
+    it(`on ${b.stack}: lowers the loss, saves one ONNX model that equals tfjs head ∘ the network, and plugs into Likeness`, async () => {
+      const r = await trainFromFolder({ dir: dataPath('bbt', 'images'), mode: 'head', mining: 'batch-all', alpha: 1, epochs: 4, patience: 10, people: 6, photos: 4, validationFraction: 0.25, seed: 3, learningRate: 3e-3, name: `bbt-head-${b.stack}`, ...(b.engine ? { engine: b.engine } : {}) });
+      const h = r.result.history;
+      expect(h.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4]);
+      expect(h[0]!.loss).toBeGreaterThan(0);
+      expect(h.at(-1)!.loss).toBeLessThan(h[0]!.loss * 0.9);
+      expect(h.at(-1)!.active).toBeLessThan(h[0]!.active);
+      expect(r.people).toEqual({ train: 6, validation: 2, excluded: 0 });
+      expect(r.result.best.valAccuracy).toBeGreaterThanOrEqual(h[0]!.valAccuracy);
+      const file = path.join(dir, `bbt-head-${b.stack}.onnx`);
+      await saveModel(file, r.bytes);
 
-    const spec = embedderFromFile(file);
-    expect(spec).toMatchObject({ name: 'bbt-head', version: r.metadata.version, outputSize: 128, metric: 'euclidean', input: { size: 150 }, alignment: { template: 'dlib68', padding: 0.25 } });
-    expect(spec.threshold.value).toBe(r.result.best.valThreshold);
-    expect(spec.threshold.logistic).toEqual(r.logistic);
-    expect(spec.threshold.calibration).toMatch(/validation people/);
+      const spec = embedderFromFile(file);
+      expect(spec).toMatchObject({ name: `bbt-head-${b.stack}`, version: r.metadata.version, outputSize: b.dims, metric: 'euclidean', input: { size: b.size }, alignment: b.alignment });
+      expect(spec.threshold.value).toBe(r.result.best.valThreshold);
+      expect(spec.threshold.logistic).toEqual(r.logistic);
+      expect(spec.threshold.calibration).toMatch(/validation people/);
 
-    // Parity: the composed graph's output = tfjs head(normalised ResNet output) on the same chips.
-    const trained = await Likeness.create({ embedder: spec });
-    const base = await Likeness.create();
-    const chips = (await base.align(bbt('sheldon', 1))).faces.map((f) => f.chip).concat((await base.align(bbt('penny', 2))).faces.map((f) => f.chip));
-    const baseRaw = (await base.network.raw(chips)).map(l2normalize);
-    const head = Head.fromWeights(r.result.bestWeights as HeadWeights);
-    const expected = head.apply(tf.tensor2d(baseRaw.flatMap((e) => Array.from(e)), [chips.length, 128])).arraySync();
-    const got = await trained.network.raw(chips);
-    let maxDiff = 0;
-    got.forEach((g, i) => g.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]![k]!)))));
-    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+      // Parity: the composed graph's output = tfjs head(normalised network output) on the same chips.
+      const trained = await Likeness.create({ model: file });
+      expect(trained.stack).toBe(`bbt-head-${b.stack}`);
+      const base = await Likeness.create({ model: b.stack });
+      const chips = (await base.align(bbt('sheldon', 1))).faces.map((f) => f.chip).concat((await base.align(bbt('penny', 2))).faces.map((f) => f.chip));
+      expect(chips[0]!.width).toBe(b.size);
+      const baseRaw = (await base.network.raw(chips)).map(l2normalize);
+      const head = Head.fromWeights(r.result.bestWeights as HeadWeights);
+      const expected = head.apply(tf.tensor2d(baseRaw.flatMap((e) => Array.from(e)), [chips.length, b.dims])).arraySync();
+      const got = await trained.network.raw(chips);
+      let maxDiff = 0;
+      got.forEach((g, i) => g.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]![k]!)))));
+      expect(maxDiff).toBeLessThanOrEqual(1e-5);
 
-    // The trained model verifies photos through the unchanged pipeline, with its own threshold and name.
-    const same = await trained.verify(bbt('sheldon', 1), bbt('sheldon', 3));
-    expect(same.model).toEqual({ name: 'bbt-head', version: r.metadata.version });
-    expect(same.threshold).toBe(spec.threshold.value);
-    expect(same.confidence).toBeGreaterThan(0);
-    const e = largestFirst((await trained.embed(bbt('penny', 1))).faces)[0]!.embedding;
-    expect(() => trained.verifyEncodings(trained.encoding(e), base.encoding(e))).toThrow(/different models/);
+      // The trained model verifies photos through the unchanged pipeline, with its own threshold and name.
+      const same = await trained.verify(bbt('sheldon', 1), bbt('sheldon', 3));
+      expect(same.model).toEqual({ name: `bbt-head-${b.stack}`, version: r.metadata.version });
+      expect(same.threshold).toBe(spec.threshold.value);
+      expect(same.confidence).toBeGreaterThan(0);
+      const e = largestFirst((await trained.embed(bbt('penny', 1))).faces)[0]!.embedding;
+      expect(() => trained.verifyEncodings(trained.encoding(e), base.encoding(e))).toThrow(/different models/);
+    });
+  }
+
+  it('refuses to train a head on a fusion, naming the single-network stacks', async () => {
+    await expect(trainFromFolder({ dir: dataPath('bbt', 'images'), mode: 'head', epochs: 1, engine: { model: 'fusion' } })).rejects.toThrow(/fuses several networks.*mobilefacenet/);
   });
 });
 

@@ -11,7 +11,8 @@ import { readPairs } from '../eval/pairs.js';
 import { checkPlotFile, plotTraining } from '../eval/plots.js';
 import type { HeadKind } from '../train/head.js';
 import { MINING_STRATEGIES, type MiningStrategy } from '../train/mining.js';
-import { saveModel, trainFromFolder, TRAIN_DEFAULTS, type TrainMode } from '../train/index.js';
+import { saveModel, trainFromFolder, TRAIN_DEFAULTS, TRAIN_STACK, type TrainMode } from '../train/index.js';
+import { requestedModel } from './model.js';
 import type { EpochReport } from '../train/trainer.js';
 import { UsageFailure } from './output.js';
 
@@ -43,6 +44,7 @@ interface TrainOpts {
   plot?: string | false;
   workers?: number;
   json?: boolean;
+  model?: string;
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
@@ -53,8 +55,9 @@ export function trainCommand(): Command {
     .argument('<dir>', 'folder of <identity>/<photos>')
     .requiredOption('--out <file.onnx>', 'where to write the trained model (one ONNX file that --model accepts)')
     .addOption(new Option('--mode <mode>', 'head: a small network on the frozen pretrained encodings; scratch: a small CNN on aligned chips').choices(['head', 'scratch']).default('head'))
+    .addOption(new Option('--model <name|file.onnx>', `head mode: the encoder the head is trained on (${TRAIN_STACK}, dlib, faceplugin, or a trained file; a fusion cannot be trained as one file); scratch mode: the stack that detects and aligns (env LIKENESS_MODEL)`).default(undefined, `${TRAIN_STACK} (head), the default stack (scratch)`))
     .addOption(new Option('--mining <strategy>', 'online triplet mining in each batch').choices([...MINING_STRATEGIES]).default('semi-hard'))
-    .addOption(new Option('--head <kind>', 'head mode: linear (128→128, starts as the identity) or residual (x + MLP(x), starts as the identity)').choices(['linear', 'residual']).default('linear'))
+    .addOption(new Option('--head <kind>', 'head mode: linear (d→d on the encoder\'s d dimensions, starts as the identity) or residual (x + MLP(x), starts as the identity)').choices(['linear', 'residual']).default('linear'))
     .addOption(new Option('--hidden <n>', 'residual head: hidden units').argParser(number('--hidden', 1, true)))
     .addOption(new Option('--size <px>', 'scratch mode: chip side, a multiple of 16').argParser(number('--size', 32, true)).default(64))
     .addOption(new Option('--alpha <a>', 'triplet margin α').argParser(number('--alpha', 0)).default(0.2))
@@ -110,6 +113,7 @@ export function trainCommand(): Command {
           ...(o.lr === undefined ? {} : { learningRate: o.lr }),
           ...(o.name === undefined ? {} : { name: o.name }),
           ...(exclude ? { exclude } : {}),
+          ...(requestedModel(o.model) === undefined ? {} : { engine: { model: requestedModel(o.model) } }),
           run: { ...(o.workers === undefined ? {} : { workers: o.workers }) },
           shouldStop: () => stop,
           onStage: log,

@@ -9,10 +9,7 @@ export { activeTriplets, mineTriplets, squaredDistanceMatrix, MINING_STRATEGIES,
 export { readPeople, splitIdentities, type IdentitySplit, type Person } from './split.js';
 export type { TrainFolderOptions, TrainFolderResult, TrainMode } from './train-folder.js';
 
-export const TRAIN_DEFAULTS = {
-  head: { epochs: 30, patience: 5, learningRate: 1e-3 },
-  scratch: { epochs: 60, patience: 10, learningRate: 3e-3 },
-} as const;
+export { TRAIN_DEFAULTS, TRAIN_STACK } from './defaults.js';
 
 /** Train a head on the pretrained encoder, or a small CNN from scratch, on a folder of <identity>/<photos>. */
 export async function trainFromFolder(options: TrainFolderOptions): Promise<TrainFolderResult> {

@@ -23,7 +23,7 @@ import { greyHalf, patches, ScratchNet, type ScratchWeights, KERNEL1 } from './s
 import { PkSampler, readPeople, splitIdentities, verificationPairs, type Person } from './split.js';
 import { train, useCpuBackend, type EpochReport, type TrainableModel, type TrainResult } from './trainer.js';
 import { DEFAULT_ALPHA } from './triplet-loss.js';
-import { TRAIN_DEFAULTS } from './index.js';
+import { TRAIN_DEFAULTS, TRAIN_STACK } from './defaults.js';
 
 export type TrainMode = 'head' | 'scratch';
 
@@ -101,7 +101,8 @@ export async function trainFromFolder(o: TrainFolderOptions): Promise<TrainFolde
   const isTrain = (person: number) => person < split.train.length;
   stage(`${people.length} people (${all.length - people.length} excluded): ${split.train.length} for training, ${split.validation.length} for validation (seed ${seed})`);
 
-  const engineOptions = o.engine ?? {};
+  // A head is trained on one network: by default the strongest single-network stack (the default stack is a fusion).
+  const engineOptions: LikenessOptions = mode === 'head' && o.engine?.model === undefined && !o.engine?.embedder ? { ...o.engine, model: TRAIN_STACK } : (o.engine ?? {});
   const frozen = await frozenEncodings(ordered, engineOptions, o.run ?? {});
   const samples = frozen.samples;
   stage(`${samples.length} faces (${frozen.fromCache} encodings from the cache, ${frozen.encoded} computed in ${frozen.seconds.toFixed(1)} s; ${frozen.skipped.length} photos without a usable face)`);
@@ -117,12 +118,13 @@ export async function trainFromFolder(o: TrainFolderOptions): Promise<TrainFolde
   const initSeed = subSeed(rng);
 
   const engine = await Likeness.create(engineOptions);
-  const base = engine.embedder.spec;
-  if (base.task === 'fuse') throw new InvalidOptionError(`${base.name} fuses several networks: train on a single-network stack (e.g. --model dlib)`);
+  const encoder = engine.embedder.spec;
+  if (mode === 'head' && encoder.task === 'fuse') throw new InvalidOptionError(`${encoder.name} fuses several networks: train a head on a single-network stack (--model ${TRAIN_STACK}, the default, or dlib)`);
+  const base = encoder.task === 'fuse' ? undefined : encoder;
   let model: TrainableModel<HeadWeights | ScratchWeights>;
   let layout: TensorLayout | undefined;
   const padding = 0.25;
-  if (mode === 'head') {
+  if (mode === 'head' && base) {
     const head = Head.create({ kind: o.head ?? 'linear', inDim: base.outputSize, seed: initSeed, ...(o.hidden === undefined ? {} : { hidden: o.hidden }) });
     const emb = (items: readonly number[]) => {
       const d = base.outputSize;
@@ -192,7 +194,7 @@ export async function trainFromFolder(o: TrainFolderOptions): Promise<TrainFolde
   };
   let bytes: Uint8Array;
   let metadata: EmbedderFileMetadata;
-  if (mode === 'head') {
+  if (mode === 'head' && base) {
     const w = result.bestWeights as HeadWeights;
     metadata = {
       format: 1,

@@ -507,6 +507,53 @@ export function galleryConformance(name: string, target: () => Promise<Conforman
       });
     });
 
+    describe('any encoding length', () => {
+      // The stacks' lengths: MobileFaceNet 192, fusion 320 (192 + 128), faceplugin 512, and pgvector's HNSW limit.
+      for (const dims of [192, 320, 512, 2000]) {
+        it(`stores, searches, exports and imports ${dims}-d encodings`, async () => {
+          const model: GalleryModel = { name: `enc${dims}`, version: '1', dimensions: dims };
+          const { store } = await gallery(model);
+          const r = rng(dims);
+          const subjects = await Promise.all(Array.from({ length: 8 }, (_, i) => store.createSubject(`D${i}`)));
+          for (const [i, s] of subjects.entries()) await store.addFaces(s.id, [face(r, `d${dims}-${i}a`, {}, dims), face(r, `d${dims}-${i}b`, {}, dims)]);
+          const all = await store.loadAll();
+          expect(all.dimensions).toBe(dims);
+          expect(all.matrix).toHaveLength(16 * dims);
+          for (let row = 0; row < 16; row += 5) {
+            const [hit] = await store.search(all.matrix.slice(row * dims, (row + 1) * dims), 1);
+            expect(hit!.faceId).toBe(all.faceIds[row]);
+            expect(hit!.distance).toBeLessThan(1e-3);
+          }
+          const q = unitVector(dims, r);
+          const truth = nearest(all.matrix, dims, q, 3);
+          expect((await store.search(q, 3)).map((h) => h.faceId)).toEqual(truth.map((h) => all.faceIds[h.index]));
+          await expect(store.search(unitVector(128, r), 1)).rejects.toMatchObject({ code: 'E_GALLERY_DIMENSIONS' });
+          await expectUnchanged(store, () => store.addFaces(subjects[0]!.id, [face(r, 'short', {}, 128)]), 'GalleryDimensionError');
+          // export → import keeps every bit of every encoding
+          const exported = await collect(store.export());
+          const { store: copy } = await gallery(null);
+          expect(await copy.import(exported)).toMatchObject({ subjects: 8, faces: 16 });
+          expect(await copy.model()).toEqual(model);
+          const copied = await copy.loadAll();
+          const byId = new Map(copied.faceIds.map((id, i) => [id, copied.matrix.subarray(i * dims, (i + 1) * dims)]));
+          all.faceIds.forEach((id, i) => expect(sameBits(byId.get(id)!, all.matrix.subarray(i * dims, (i + 1) * dims))).toBe(true));
+        });
+      }
+
+      it('reindexes a 128-d gallery to 320-d encodings and searches them', async () => {
+        const { store } = await gallery(MODEL);
+        const r = rng(320);
+        const s = await store.createSubject('Wide');
+        const faces = await store.addFaces(s.id, [face(r, 'w1'), face(r, 'w2'), face(r, 'w3')]);
+        const wide: GalleryModel = { name: 'fusion', version: '1', dimensions: 320 };
+        const reencoded = faces.map((f) => ({ faceId: f.id, embedding: unitVector(320, r) }));
+        await store.replaceModel(wide, reencoded);
+        expect(await store.model()).toEqual(wide);
+        expect((await store.search(reencoded[1]!.embedding, 1))[0]!.faceId).toBe(faces[1]!.id);
+        expect(await store.addFaces(s.id, [face(r, 'w4', {}, 320)])).toHaveLength(1);
+      });
+    });
+
     it('refuses calls after close', async () => {
       const { store } = await gallery();
       await store.close();

@@ -22,7 +22,7 @@ const images = new Map<string, RgbImage>();
 const worst = { ssdBoxes: 0, ssdScores: 0, boxPx: 0, landmarksRaw: 0, descriptor: 0 };
 
 beforeAll(async () => {
-  [oracle, L] = await Promise.all([loadFaceApi(), Likeness.create()]);
+  [oracle, L] = await Promise.all([loadFaceApi(), Likeness.create({ model: 'dlib' })]);
   for (const s of SAMPLES) images.set(s, await loadImage(s));
 }, 120_000);
 

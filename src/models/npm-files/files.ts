@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ModelError } from '../../errors.js';
 import { cacheDir } from '../cache.js';
 
@@ -26,10 +27,16 @@ export interface ModelPackage<M extends string> {
   size: string;
 }
 
-/** Where the install step writes: `$<env>`, else `<likeness cache dir>/<cacheFolder>`. */
+/**
+ * likeness' own `models/` folder (beside dist/ and src/): where `npm install` puts the model files,
+ * so they live and go with the install, apart from the cache folder (which a user may point anywhere).
+ */
+export const INSTALLED_MODELS_DIR = fileURLToPath(new URL('../../../models/', import.meta.url));
+
+/** Where the install step writes: `$<env>`, else `<likeness>/models/<cacheFolder>`. */
 export function defaultModelDir(pkg: ModelPackage<string>): string {
   const env = process.env[pkg.env];
-  return env ? path.resolve(env) : path.join(cacheDir(), pkg.cacheFolder);
+  return env ? path.resolve(env) : path.join(INSTALLED_MODELS_DIR, pkg.cacheFolder);
 }
 
 /** The model folder of an installed copy of the package (resolved from likeness and from the working directory). */
@@ -47,9 +54,14 @@ function installedPackageDirs(pkg: ModelPackage<string>): string[] {
   return dirs;
 }
 
-/** Folders searched, in order: an explicit folder alone; else the default folder, then an installed package. */
+/**
+ * Folders searched, in order: an explicit folder alone; else the default folder, the cache folder
+ * (where earlier installs put them), then an installed copy of the package.
+ */
 export function modelSearchPath(pkg: ModelPackage<string>, dir?: string): string[] {
-  return dir ? [path.resolve(dir)] : [defaultModelDir(pkg), ...installedPackageDirs(pkg)];
+  if (dir) return [path.resolve(dir)];
+  const dirs = [defaultModelDir(pkg), path.join(cacheDir(), pkg.cacheFolder), ...installedPackageDirs(pkg)];
+  return dirs.filter((d, i) => dirs.indexOf(d) === i);
 }
 
 const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
