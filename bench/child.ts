@@ -7,9 +7,9 @@
  * {type:'ready'} (then waits for {type:'go'}), and finally {type:'result'} or {type:'error'}.
  */
 import { loadImage } from '../src/image/index.js';
-import type { AlignedFace } from '../src/align/index.js';
 import type { Embedder } from '../src/embed/embedder.js';
 import { FusedEmbedder, type FusedAlignedFace } from '../src/embed/fusion.js';
+import { fivePointsArray } from '../src/landmarks/landmarker.js';
 import { Likeness } from '../src/likeness.js';
 import type { RgbImage } from '../src/types.js';
 import { WorkerPool } from '../src/parallel/pool.js';
@@ -72,10 +72,14 @@ function networks(l: Likeness): Embedder[] {
   return l.embedder instanceof FusedEmbedder ? [...l.embedder.parts] : [l.embedder];
 }
 
-/** Each network's own chips of an aligned face (a fusion aligns once per part). */
-function chipsOf(face: AlignedFace, parts: number): RgbImage[] {
-  const fused = (face as Partial<FusedAlignedFace>).parts;
-  return fused ? fused.map((p) => p.chip) : Array.from({ length: parts }, () => face.chip);
+/** Every face of an image aligned for each network of the stack (a fusion aligns once per part, on its own template). */
+async function chipsPerFace(l: Likeness, img: RgbImage): Promise<RgbImage[][]> {
+  const faces = (await l.detect(img)).faces;
+  return faces.map((f) => {
+    const a = l.embedder.align(img, { ...(f.landmarks ? { landmarks: f.landmarks } : {}), points: fivePointsArray(f.points5) });
+    const parts = (a as Partial<FusedAlignedFace>).parts;
+    return parts ? parts.map((p) => p.chip) : [a.chip];
+  });
 }
 
 async function ours(args: ChildArgs): Promise<OursResult> {
@@ -89,9 +93,7 @@ async function ours(args: ChildArgs): Promise<OursResult> {
     for (const im of args.warmup) {
       const img = await loadImage(im.file);
       await l.embed(img);
-      const a = await l.align(img);
-      for (const f of a.faces.slice(0, 2)) {
-        const chips = chipsOf(f, nets.length);
+      for (const chips of (await chipsPerFace(l, img)).slice(0, 2)) {
         for (const [k, n] of nets.entries()) {
           await n.raw([chips[k]!]);
           await n.embedChips([chips[k]!]);
@@ -129,9 +131,7 @@ async function ours(args: ChildArgs): Promise<OursResult> {
   const encode: EncodeSample[] = [];
   let i = 0;
   for (const im of distinct) {
-    const a = await l.align(await loadImage(im.file));
-    for (const f of a.faces) {
-      const chips = chipsOf(f, nets.length);
+    for (const chips of await chipsPerFace(l, await loadImage(im.file))) {
       for (const [k, n] of nets.entries()) {
         const e0 = performance.now();
         await n.raw([chips[k]!]);

@@ -1,10 +1,11 @@
 /**
  * Gallery search benchmark: the in-process indexes of src/gallery/index/ on SQLite galleries of
- * 10k, 100k and 1M random 128-d unit encodings, clustered as people are (10 faces per identity
- * around a centre).
+ * 10k, 100k and 1M random unit encodings (128-d by default; --dims 192 for mobilefacenet, 320 for
+ * the default fusion stack), clustered as people are (10 faces per identity around a centre).
  *
  *   npm run bench:gallery                           # 10k, 100k, 1M
  *   npm run bench:gallery -- --sizes 10k,100k       # skip 1M (its HNSW build takes minutes)
+ *   npm run bench:gallery -- --dims 320             # the default stack's encoding length
  *   options: --queries N (timed queries per configuration, default 200), --recall-queries N
  *            (default 1000), --ef 64,96,128,256, --dir D (default $TMPDIR/likeness-bench-gallery)
  *
@@ -35,13 +36,17 @@ import { embeddingToBase64 } from '../src/gallery/encoding.js';
 import { describeEncoder, Gallery } from '../src/gallery/gallery.js';
 import { ExactIndex } from '../src/gallery/index/exact.js';
 import { resnet128 } from '../src/models/registry.js';
+import { builtinStack } from '../src/models/stacks.js';
+import { mobileFaceNet } from '../src/models/zoo/mobilefacenet.js';
 import { HnswIndex, hnswFileFor } from '../src/gallery/index/hnsw.js';
 import { SqliteGalleryStore } from '../src/gallery/sqlite-store.js';
 import type { GalleryModel, GalleryRecord, LoadedEncodings } from '../src/gallery/types.js';
 import { seededRng } from '../src/random.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL: GalleryModel = { name: 'resnet128', version: 'bench', dimensions: 128 };
+const DIMS = Number(arg('dims') ?? 128);
+if (!(Number.isInteger(DIMS) && DIMS >= 2 && DIMS <= 2000)) throw new Error('--dims needs an integer in 2..2000');
+const MODEL: GalleryModel = { name: `bench${DIMS}`, version: 'bench', dimensions: DIMS };
 const D = MODEL.dimensions;
 const FACES_PER_IDENTITY = 10;
 /** Noise norm around an identity's centre: two faces of one identity are ~0.63 apart, identities ~1.41. */
@@ -110,7 +115,7 @@ function* records(n: number, seed: number): Generator<GalleryRecord> {
 
 /** The gallery file of n faces, written once and reused. */
 async function gallery(n: number): Promise<string> {
-  const file = path.join(dir, `gallery-${label(n)}.sqlite`);
+  const file = path.join(dir, `gallery-${label(n)}${D === 128 ? '' : `-${D}d`}.sqlite`);
   if (existsSync(file)) {
     const store = SqliteGalleryStore.open(file);
     const faces = (await store.model()) ? (await store.stats()).faces : -1;
@@ -389,13 +394,14 @@ async function measure(n: number): Promise<SizeResult> {
 // ── main ───────────────────────────────────────────────────────────────────────────────────────
 
 // Identification needs the model's facts (thresholds, reference hubness), not its networks.
-const engine = describeEncoder(resnet128());
+// Thresholds and hubness references of the stack with this encoding length (dlib's otherwise).
+const engine = describeEncoder(D === 320 ? builtinStack('fusion').embedder : D === 192 ? mobileFaceNet() : resnet128());
 const startLoad = la();
 const results: SizeResult[] = [];
 for (const n of sizes) results.push(await measure(n));
 
 const L: string[] = [];
-L.push('### Exact search (k = 10; int8 prefilter on onnxruntime + exact re-ranking; probes unless said)', '');
+L.push(`${D}-d encodings`, '', '### Exact search (k = 10; int8 prefilter on onnxruntime + exact re-ranking; probes unless said)', '');
 L.push(
   '| faces | loadAll (SQLite → memory) | + exact index build | exact p50 / p99, 1 thread | exact p50 / p99, 2 threads | rows re-ranked (mean) | random queries, 2 threads: p50 / p99, rows re-ranked | = brute force | brute force JS, 1 core, p50 | load average at end |',
 );

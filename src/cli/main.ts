@@ -105,7 +105,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  withCommon(program.command('detect').description('find faces: box, score, 68 landmarks and 5 points').argument('<images...>', 'image files or folders of images'))
+  withCommon(program.command('detect').description("find faces: box, score, 5 points (the detector's, or from the 68 landmarks) and the 68 landmarks when the stack has a landmark network").argument('<images...>', 'image files or folders of images'))
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: CommonOpts) => {
       const files = await expandInputs(args);
@@ -123,7 +123,7 @@ export function buildProgram(): Command {
       reportFailures(results);
     });
 
-  withCommon(program.command('embed').description('128-d L2-normalised encodings of every face').argument('<images...>', 'image files or folders of images'), { mirror: true })
+  withCommon(program.command('embed').description("L2-normalised encodings of every face (the stack's length: fusion 320, mobilefacenet 192, dlib 128)").argument('<images...>', 'image files or folders of images'), { mirror: true })
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: CommonOpts) => {
       const files = await expandInputs(args);
@@ -169,7 +169,7 @@ export function buildProgram(): Command {
       }
     });
 
-  withCommon(program.command('align').description('write the aligned face chips as PNG').argument('<image>'))
+  withCommon(program.command('align').description("write the aligned face chips as PNG (the encoder's template and size: 112 px ArcFace, 150 px dlib)").argument('<image>'))
     .requiredOption('--out <dir>', 'folder for the chips (created if missing)')
     .option('--json', 'print JSON only')
     .action(async (file: string, o: CommonOpts & { out: string }) => {
