@@ -6,7 +6,7 @@
  * on small galleries (the first 20 and 100 people), where the correction must not hurt. h₀ is the
  * whole gallery's mean hubness. Subjects have one photo each here, so a subject is its face.
  *
- *   npx tsx scripts/identify-hubness.ts ../shared/data/lfw/identify.csv
+ *   npx tsx research/identify-hubness.ts ../shared/data/lfw/identify.csv
  */
 import { createHash } from 'node:crypto';
 import { encodeSet } from '../src/eval/encode-set.js';

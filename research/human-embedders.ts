@@ -4,10 +4,10 @@
  * embedder helps. Choices are made on pairsDevTrain.txt only; pairsDevTest.txt is reported at the
  * threshold chosen on train. View 2 (pairs.txt) is never read.
  *
- *   npx tsx scripts/human-embedders.ts landmarks                 # detect + 68 landmarks once per image
- *   npx tsx scripts/human-embedders.ts embed CONFIG... [--test]  # encodings per config (train images; --test: all)
- *   npx tsx scripts/human-embedders.ts report [CONFIG...] [--center]  # accuracy table (+ fusion with resnet128)
- *   npx tsx scripts/human-embedders.ts speed CONFIG...           # ms per face, one onnxruntime thread
+ *   npx tsx research/human-embedders.ts landmarks                 # detect + 68 landmarks once per image
+ *   npx tsx research/human-embedders.ts embed CONFIG... [--test]  # encodings per config (train images; --test: all)
+ *   npx tsx research/human-embedders.ts report [CONFIG...] [--center]  # accuracy table (+ fusion with resnet128)
+ *   npx tsx research/human-embedders.ts speed CONFIG...           # ms per face, one onnxruntime thread
  *
  * --center subtracts each model's mean encoding over the pairsDevTrain images and renormalises
  * (a cheap fix for descriptors that are all non-negative, such as faceres' pooled ReLU6 features);

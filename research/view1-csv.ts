@@ -2,7 +2,7 @@
  * LFW View 1 as one CSV pair list for `likeness eval verify`: pairsDevTrain.txt as fold 1,
  * pairsDevTest.txt as fold 2 (absolute paths), so levers are compared by 2-fold cross-validation.
  *
- *   npx tsx scripts/view1-csv.ts ../shared/data/lfw > view1.csv
+ *   npx tsx research/view1-csv.ts ../shared/data/lfw > view1.csv
  */
 import path from 'node:path';
 import { readPairs } from '../src/eval/pairs.js';

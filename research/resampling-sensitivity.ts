@@ -12,8 +12,8 @@
  *
  *   unsharp mask a       x + a·(x − B x), B the 3×3 binomial blur ([1 2 1]/4 each way), a = 0.5 or 1
  *
- *   npx tsx scripts/resampling-sensitivity.ts view1.csv            # encode (a process per core), then report
- *   npx tsx scripts/resampling-sensitivity.ts view1.csv --report   # report from the saved encodings
+ *   npx tsx research/resampling-sensitivity.ts view1.csv            # encode (a process per core), then report
+ *   npx tsx research/resampling-sensitivity.ts view1.csv --report   # report from the saved encodings
  *
  * Work files go to $LIKENESS_EXPERIMENTS (default <tmp>/likeness-resampling).
  */

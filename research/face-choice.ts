@@ -7,8 +7,8 @@
  * FPIR 1 % by plain nearest-gallery-face search (raw distances, no hubness correction), with the
  * same rule for gallery and probe photos.
  *
- *   npx tsx scripts/face-choice.ts [--model NAME] view1.csv
- *   npx tsx scripts/face-choice.ts ../shared/data/lfw/identify.csv
+ *   npx tsx research/face-choice.ts [--model NAME] view1.csv
+ *   npx tsx research/face-choice.ts ../shared/data/lfw/identify.csv
  */
 import { readFile } from 'node:fs/promises';
 import { encodeSet } from '../src/eval/encode-set.js';

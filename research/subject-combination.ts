@@ -4,7 +4,7 @@
  * enrolled (first 3 photos in the gallery, the rest as known probes) or left out (all their photos
  * as unknown probes). Reports rank-1 and DIR at FPIR 1 % for both rules.
  *
- *   npx tsx scripts/subject-combination.ts [../shared/data/lfw]
+ *   npx tsx research/subject-combination.ts [../shared/data/lfw]
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

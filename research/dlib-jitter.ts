@@ -7,8 +7,8 @@
  * Each copy is warped from the photo in one resampling (dlib resamples its chip again). The default
  * pipeline otherwise: largest face, face-api's 68 landmarks, dlib template at 150 px.
  *
- *   npx tsx scripts/dlib-jitter.ts view1.csv            # encode (a process per core, ~27 min on 2), then report
- *   npx tsx scripts/dlib-jitter.ts view1.csv --report   # report from the saved outputs
+ *   npx tsx research/dlib-jitter.ts view1.csv            # encode (a process per core, ~27 min on 2), then report
+ *   npx tsx research/dlib-jitter.ts view1.csv --report   # report from the saved outputs
  *
  * Work files (the 102 raw network outputs per photo: chip, mirror, 100 copies) go to
  * $LIKENESS_EXPERIMENTS (default <tmp>/likeness-dlib-jitter).

@@ -7,7 +7,7 @@
  * for a face 2,400 px across in a 12 MP photo and, with --steps, the largest sampling step over the
  * photos of a pairs file (at steps ≤ 2 both are the same function).
  *
- *   npx tsx scripts/chip-aliasing.ts [../shared/data/press-photos] [--steps view1.csv]
+ *   npx tsx research/chip-aliasing.ts [../shared/data/press-photos] [--steps view1.csv]
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

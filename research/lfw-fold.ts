@@ -1,6 +1,6 @@
 /**
  * One LFW View 2 fold as its own CSV pair list, for measuring training on the people outside it:
- *   npx tsx scripts/lfw-fold.ts ../shared/data/lfw 1 > /tmp/lfw-fold1.csv
+ *   npx tsx research/lfw-fold.ts ../shared/data/lfw 1 > /tmp/lfw-fold1.csv
  * The fold's 600 pairs are split into 10 sub-folds of 30 same + 30 different pairs, so
  * `likeness eval verify --pairs /tmp/lfw-fold1.csv` chooses each threshold on the other 540 pairs.
  * The same file given to `likeness train --exclude-pairs` leaves the fold's people out of training.
@@ -10,7 +10,7 @@ import { readPairs } from '../src/eval/pairs.js';
 
 const [root, foldArg] = process.argv.slice(2);
 if (!root || !foldArg) {
-  process.stderr.write('usage: npx tsx scripts/lfw-fold.ts <lfw dir> <fold 1..10>\n');
+  process.stderr.write('usage: npx tsx research/lfw-fold.ts <lfw dir> <fold 1..10>\n');
   process.exit(2);
 }
 const fold = Number(foldArg);

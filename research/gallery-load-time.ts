@@ -2,7 +2,7 @@
  * How long a SQLite gallery takes to load every encoding into memory (GalleryStore.loadAll, what an
  * in-process index does at start-up and after changes), and a brute-force search over it.
  *
- *   npx tsx scripts/gallery-load-time.ts [N ...]      # default: 100000 1000000
+ *   npx tsx research/gallery-load-time.ts [N ...]      # default: 100000 1000000
  *
  * Each gallery is built once with random unit 128-d encodings (10 faces per subject, through
  * import(): one transaction) in $TMPDIR, reopened, loaded three times; the file is deleted after.

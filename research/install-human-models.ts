@@ -3,12 +3,12 @@
  * with `npm pack` — the tarball only: no install, no dependencies, no scripts — verify their SHA-256
  * and keep just those files in $LIKENESS_HUMAN_MODELS, else <likeness cache dir>/human-models.
  *
- *   npx tsx scripts/install-human-models.ts [faceres] [mobileface] [facemesh] [--dir FOLDER]
+ *   npx tsx research/install-human-models.ts [faceres] [mobileface] [facemesh] [--dir FOLDER]
  */
 import { parseArgs } from 'node:util';
 import { HUMAN_MODEL_FILES, installHumanModels, type HumanModelName } from '../src/models/human/index.js';
 
-const usage = `usage: npx tsx scripts/install-human-models.ts [${Object.keys(HUMAN_MODEL_FILES).join('] [')}] [--dir FOLDER]`;
+const usage = `usage: npx tsx research/install-human-models.ts [${Object.keys(HUMAN_MODEL_FILES).join('] [')}] [--dir FOLDER]`;
 let parsed;
 try {
   parsed = parseArgs({ options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });

@@ -5,7 +5,7 @@
  * fewer bits (8 = the shipped weights, a sanity check) and measures View 1 accuracy for each, so
  * the cost of one bit less tells roughly what the shipped 8 bits cost against float.
  *
- *   npx tsx scripts/quantisation-sensitivity.ts view1.csv [bits...]     # default: 8 7 6 5
+ *   npx tsx research/quantisation-sensitivity.ts view1.csv [bits...]     # default: 8 7 6 5
  */
 import path from 'node:path';
 import { evaluateVerification } from '../src/eval/verify-eval.js';

@@ -12,7 +12,7 @@
  * The reader walks the file looking for those tags and checks every tensor header it reads, so a
  * file that is not such a network fails with a ModelError instead of giving garbage weights.
  */
-import { ModelError } from '../../errors.js';
+import { ModelError } from '../../src/errors.js';
 
 /** One layer's parameters: `params` exactly as dlib holds them (its `get_layer_params()`). */
 export interface DlibLayer {

@@ -3,7 +3,7 @@
  * the same model.json (cpu backend) on random input; print the op counts, max differences and the
  * onnxruntime time per image on one thread.
  *
- *   npx tsx scripts/tfjs-graph-parity.ts path/to/model.json [--nchw] [--no-track-layout] [--runs 50]
+ *   npx tsx research/tfjs-graph-parity.ts path/to/model.json [--nchw] [--no-track-layout] [--runs 50]
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

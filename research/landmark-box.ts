@@ -5,7 +5,7 @@
  * augmentation over the landmark estimate). Largest face per photo, the default pipeline otherwise.
  * About 7 min for View 1's 4,992 photos on one core.
  *
- *   npx tsx scripts/landmark-box.ts view1.csv
+ *   npx tsx research/landmark-box.ts view1.csv
  */
 import { readPairs } from '../src/eval/pairs.js';
 import { largestFirst, Likeness } from '../src/likeness.js';

