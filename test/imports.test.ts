@@ -3,7 +3,8 @@
  * dependency, well under a second): no import circles in src/ (static, dynamic and type-only
  * imports all count, as `npx madge --circular --extensions ts src` counts them); src/models/
  * describes networks and their files and imports none of the pipeline stages that use them; the
- * product never imports research, tests, benchmarks, scripts or examples.
+ * product never imports research, tests, benchmarks, scripts or examples; and the examples import
+ * 'likeness' as a user would, never a relative path into src/.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,5 +89,13 @@ describe('the import graph', () => {
   it('src/ imports nothing outside src/ but packages', () => {
     const bad = [...src].flatMap(([f, ts]) => ts.filter((t) => !t.startsWith(`src${path.sep}`)).map((t) => `${f} → ${t}`));
     expect(bad).toEqual([]);
+  });
+
+  it("the examples import 'likeness' as a user would, not src/", () => {
+    const files = sources('examples');
+    expect(files.length).toBeGreaterThan(0);
+    const bad = files.flatMap((f) => specifiers(f).filter((s) => s.startsWith('.') || s.includes('/src/')).map((s) => `${f}: ${s}`));
+    expect(bad).toEqual([]);
+    for (const f of files) expect(specifiers(f), f).toContain('likeness');
   });
 });
