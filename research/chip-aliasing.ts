@@ -23,7 +23,7 @@ const stepsFile = args.includes('--steps') ? args[args.indexOf('--steps') + 1] :
 const dir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--steps') ?? '../shared/data/press-photos';
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
-const likeness = await Likeness.create();
+const likeness = await Likeness.create({ model: 'dlib' }); // the stack this was measured on (the default until the stacks)
 const n = likeness.network.spec.input.size;
 const rows = (await readFile(path.join(dir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
 const moves: Record<string, number[]> = { bilinear: [], reduced: [] };
@@ -56,7 +56,7 @@ console.log(`extractChip, chip covering 2,400 px of a 12 MP photo: ${((performan
 if (stepsFile) {
   const pairs = await readPairs(stepsFile);
   const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
-  const pool = new WorkerPool();
+  const pool = new WorkerPool(undefined, { model: 'dlib' });
   const steps = await Promise.all(
     files.map(async (f) => {
       const face = largestFirst((await pool.detect(f)).faces)[0];

@@ -26,7 +26,7 @@ const step = Math.max(1, Math.floor(firstOf.size / cohortSize));
 const cohortFiles = [...firstOf.values()].filter((_, i) => i % step === 0).slice(0, cohortSize);
 
 const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
-const enc = await encodeSet([...files, ...cohortFiles], {}, { label: 'encoding' });
+const enc = await encodeSet([...files, ...cohortFiles], { model: 'dlib' }, { label: 'encoding' });
 const vec = (f: string) => {
   const r = enc.results.get(f);
   return r?.ok ? mainFace(r)?.embedding : undefined;

@@ -36,7 +36,7 @@ const VARIANTS = ['default', 'mmod+faceapi', 'mmod+shape5', 'mmod+shape68', 'own
 const exp = await pairsExperiment('dlib-detector');
 
 async function encodePart(part: number, parts: number): Promise<void> {
-  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', intraOpThreads: 1 });
   const mmod = readMmodModel(new Uint8Array(await readFile(await locateDlibModel('mmod'))));
   const session = await ort.InferenceSession.create(buildMmodGraph(mmod), { intraOpNumThreads: 1 });
   const shape5 = readShapePredictor(new Uint8Array(await readFile(await locateDlibModel('shape5'))));

@@ -39,7 +39,7 @@ function jitter(rnd: Rng, n: number): Affine {
 }
 
 async function encodePart(part: number, parts: number): Promise<void> {
-  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', intraOpThreads: 1 });
   const mine = exp.mine(part, parts);
   const d = likeness.embedder.spec.outputSize;
   const out = new Float32Array(mine.length * PER * d).fill(Number.NaN);

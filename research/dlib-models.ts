@@ -61,7 +61,7 @@ async function shapes(which: 'shape5' | 'shape68'): Promise<void> {
   const template = which === 'shape5' ? shape5Template(150, 0.25) : dlibTemplate(150, 0.25);
   const pairs = await readPairs(pairsFile);
   const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
-  const likeness = await Likeness.create();
+  const likeness = await Likeness.create({ model: 'dlib' });
   const enc = new Map<string, { dlib: Float32Array; ssdBox: Float32Array; faceapi: Float32Array }>();
   let shift = 0;
   for (const [i, file] of files.entries()) {
@@ -96,7 +96,7 @@ async function float(): Promise<void> {
       source: { kind: 'bytes', bytes },
       input: { ...base.input, normalization: { mean: base.input.normalization.mean, std: [std, std, std] } },
     };
-    const { scored } = await evaluateVerification(pairsFile, { embedder: spec }, { label: `float /${std}` });
+    const { scored } = await evaluateVerification(pairsFile, { model: 'dlib', embedder: spec }, { label: `float /${std}` });
     report(`float32 weights, input /${std}`, scored);
   }
 }
@@ -104,7 +104,7 @@ async function float(): Promise<void> {
 async function metric(): Promise<void> {
   const pairs = await readPairs(pairsFile);
   const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
-  const likeness = await Likeness.create();
+  const likeness = await Likeness.create({ model: 'dlib' });
   const raw = new Map<string, { r: Float32Array; m: Float32Array }>();
   for (const [i, file] of files.entries()) {
     const a = await likeness.align(file);

@@ -209,7 +209,7 @@ async function landmarkShard(list: string, shard: number): Promise<void> {
   const cache = await readJson<LandmarkCache>(landmarkFile(shard), {});
   const todo = images.filter((f) => !(f in cache));
   if (todo.length === 0) return;
-  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', intraOpThreads: 1 });
   const fm = await FaceMesh.create(1);
   let fmMs = 0;
   let n = 0;
@@ -291,7 +291,7 @@ async function embedShard(list: string, shard: number): Promise<void> {
   const caches = new Map<Config, EmbeddingCache>();
   for (const c of CONFIGS) caches.set(c, await readJson<EmbeddingCache>(embeddingFile(c, shard), {}));
   if (images.every((f) => CONFIGS.every((c) => f in caches.get(c)!))) return;
-  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', intraOpThreads: 1 });
   const { input, alignment } = likeness.network.spec;
   if (input.size !== DLIB68.size || alignment.template !== 'dlib68' || alignment.padding !== DLIB68.padding || (alignment.mapping ?? 'template') !== 'template') {
     throw new Error('the default embedder no longer uses a 150 px dlib68 chip with padding 0.25: update this script');
@@ -435,7 +435,7 @@ async function parity(list: string): Promise<void> {
       ...(model.signature ? { signature: model.signature } : {}),
     } as never),
   );
-  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', intraOpThreads: 1 });
   const images = uniqueImages(await readPairs(list)).filter((_, i) => i % 997 === 0).slice(0, 5);
   for (const file of images) {
     const img = await likeness.load(file);
@@ -462,7 +462,7 @@ async function parity(list: string): Promise<void> {
 /** A few faces: facemesh's score for three input ranges, and how far its 68 points are from face-api's per region. */
 async function probe(list: string): Promise<void> {
   const fm = await FaceMesh.create(1);
-  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', intraOpThreads: 1 });
   const regions: Record<string, [number, number]> = { jaw: [0, 16], brows: [17, 26], nose: [27, 35], eyes: [36, 47], mouth: [48, 67] };
   for (const file of uniqueImages(await readPairs(list)).filter((_, i) => i % 499 === 0).slice(0, 8)) {
     const img = await likeness.load(file);
@@ -493,7 +493,7 @@ async function probe(list: string): Promise<void> {
 
 async function speed(list: string): Promise<void> {
   const fm = await FaceMesh.create(1);
-  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', intraOpThreads: 1 });
   const img = await likeness.load(uniqueImages(await readPairs(list))[0]!);
   const face = largestFirst((await likeness.detect(img)).faces)[0]!;
   const crop = cropFromBox(face.box);

@@ -51,7 +51,7 @@ const landmarksFile = path.join(WORK, 'landmarks.json');
 
 async function landmarks(): Promise<void> {
   const images = uniqueImages([...(await readPairs(TRAIN)), ...(await readPairs(TEST))]);
-  const pool = new WorkerPool();
+  const pool = new WorkerPool(undefined, { model: 'dlib' });
   const out: Landmarks = {};
   let done = 0;
   await Promise.all(
@@ -121,7 +121,7 @@ const embeddingsFile = (config: string): string => path.join(WORK, `emb-${config
 async function embed(config: string, withTest: boolean): Promise<void> {
   const lm = JSON.parse(await readFile(landmarksFile, 'utf8')) as Landmarks;
   const images = uniqueImages([...(await readPairs(TRAIN)), ...(withTest ? await readPairs(TEST) : [])]);
-  const likeness = await Likeness.create({ embedder: await specFor(config), intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', embedder: await specFor(config), intraOpThreads: 1 });
   const [, template, padding] = config.split(':');
   const arcface = template === 'arcface' ? arcfaceTemplate(likeness.network.spec.input.size, Number(padding)) : undefined;
   let existing: Record<string, number[] | null> = {};
@@ -159,7 +159,7 @@ async function embed(config: string, withTest: boolean): Promise<void> {
 /** The check that the cached-landmark path equals Likeness.embed end to end. */
 async function check(config: string): Promise<void> {
   const lm = JSON.parse(await readFile(landmarksFile, 'utf8')) as Landmarks;
-  const likeness = await Likeness.create({ embedder: await specFor(config) });
+  const likeness = await Likeness.create({ model: 'dlib', embedder: await specFor(config) });
   const images = uniqueImages(await readPairs(TRAIN)).slice(0, 5);
   for (const img of images) {
     const a = largestFirst((await likeness.embed(img)).faces)[0]!.embedding;
@@ -253,7 +253,7 @@ async function report(list: string[]): Promise<void> {
 async function speed(list: string[]): Promise<void> {
   const img = uniqueImages(await readPairs(TRAIN))[0]!;
   for (const config of list) {
-    const likeness = await Likeness.create({ embedder: await specFor(config), intraOpThreads: 1 });
+    const likeness = await Likeness.create({ model: 'dlib', embedder: await specFor(config), intraOpThreads: 1 });
     const face = largestFirst((await likeness.align(img)).faces)[0]!;
     const time = async (f: () => Promise<unknown>): Promise<number> => {
       for (let i = 0; i < 10; i++) await f();

@@ -16,7 +16,7 @@ import { mainFace } from '../src/eval/verify-eval.js';
 import { hubness } from '../src/match/hubness.js';
 
 const entries = await readProtocol(process.argv[2] ?? '../shared/data/lfw/identify.csv');
-const enc = await encodeSet(entries.map((e) => e.path), {}, { label: 'encoding' });
+const enc = await encodeSet(entries.map((e) => e.path), { model: 'dlib' }, { label: 'encoding' });
 const vec = (p: string): Float32Array | undefined => {
   const r = enc.results.get(p);
   return r?.ok ? mainFace(r)?.embedding : undefined;

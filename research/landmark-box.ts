@@ -31,7 +31,7 @@ const framings: Record<string, (b: Box) => Box> = {
   'moved down 5 %': reframe(1, 0.05),
 };
 const names = Object.keys(framings);
-const likeness = await Likeness.create();
+const likeness = await Likeness.create({ model: 'dlib' }); // the stack this was measured on (the default until the stacks)
 const enc = new Map<string, Float32Array[]>();
 for (const [i, file] of files.entries()) {
   const img = await likeness.load(file);

@@ -48,6 +48,6 @@ for (const b of bits.length ? bits : [8, 7, 6, 5]) {
     version: `${base.version}-requantised-${b}bit`,
     source: { kind: 'bytes', bytes: FACEAPI_CONVERSIONS.recognition.build(requantise(2 ** b)) },
   };
-  const { scored } = await evaluateVerification(pairs, { embedder: spec }, { label: `${b} bits` });
+  const { scored } = await evaluateVerification(pairs, { model: 'dlib', embedder: spec }, { label: `${b} bits` });
   console.log(figuresLine(`${b} bits`, scored));
 }

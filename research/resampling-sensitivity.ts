@@ -46,7 +46,7 @@ function unsharp(img: RgbImage, amount: number): RgbImage {
 }
 
 async function encodePart(part: number, parts: number): Promise<void> {
-  const likeness = await Likeness.create({ intraOpThreads: 1 });
+  const likeness = await Likeness.create({ model: 'dlib', intraOpThreads: 1 });
   const d = likeness.embedder.spec.outputSize;
   const mine = exp.mine(part, parts);
   const out = new Float32Array(mine.length * VARIANTS.length * d).fill(Number.NaN);

@@ -21,7 +21,7 @@ const people = [...byId.entries()].filter(([, f]) => f.length >= 4).sort(([a], [
 const enrolled = people.filter((_, i) => i % 2 === 0);
 const strangers = people.filter((_, i) => i % 2 === 1);
 const files = people.flatMap(([, f]) => f);
-const enc = await encodeSet(files, {}, { label: 'encoding' });
+const enc = await encodeSet(files, { model: 'dlib' }, { label: 'encoding' });
 const emb = (f: string) => {
   const r = enc.results.get(f);
   return r?.ok ? mainFace(r)?.embedding : undefined;
