@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'research/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each file in its own process: onnxruntime's native addon cannot be reloaded in a thread.

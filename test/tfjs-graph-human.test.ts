@@ -217,7 +217,7 @@ for (const c of cases) {
   });
 }
 
-// facemesh (a landmarker, not an embedder; used by scripts/facemesh-landmarks.ts): its 468 points
+// facemesh (a landmarker, not an embedder; used by research/facemesh-landmarks.ts): its 468 points
 // and face score on a real face crop, converted vs tfjs
 const facemesh = await available('facemesh');
 describe.skipIf(!facemesh.json)(`human facemesh converted vs tfjs (${facemesh.message})`, () => {

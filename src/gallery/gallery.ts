@@ -32,7 +32,7 @@ export interface IdentifyOptions {
   /**
    * How a subject with several enrolled faces is scored: its 'mean' encoding (default) or its
    * 'nearest' face. Measured on LFW (305 people enrolled from 3 photos, 1,971 known and 3,847
-   * unknown probes, `npx tsx scripts/subject-combination.ts`): mean 98.48 % rank-1 and 92.24 % DIR
+   * unknown probes, `npx tsx research/subject-combination.ts`): mean 98.48 % rank-1 and 92.24 % DIR
    * at FPIR 1 %, nearest 98.22 % and 88.13 %.
    */
   combine?: 'mean' | 'nearest';

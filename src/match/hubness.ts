@@ -13,16 +13,10 @@
  * raw distance allows (unclamped, the correction lost 4–21 points of DIR on 20- and 100-person
  * galleries; clamped it is neutral there).
  */
+export type { HubnessReference } from '../models/spec.js';
 
 /** Nearest other people averaged into a subject's hubness. */
 export const HUBNESS_NEIGHBOURS = 5;
-
-export interface HubnessReference {
-  /** Neighbours averaged (k). */
-  k: number;
-  /** The model's reference hubness h₀. */
-  reference: number;
-}
 
 /**
  * Hubness from the similarities of a subject to other people (one value per other person, any

@@ -127,6 +127,17 @@ export interface Threshold {
   logistic?: { a: number; b: number };
 }
 
+/**
+ * A model's reference hubness for open-set identification (src/match/hubness.ts): measured, like
+ * its thresholds, on a calibration gallery and shipped in data/thresholds.json.
+ */
+export interface HubnessReference {
+  /** Neighbours averaged (k). */
+  k: number;
+  /** The model's reference hubness h₀. */
+  reference: number;
+}
+
 export interface AlignmentSpec {
   /**
    * 'dlib68': dlib's get_face_chip_details on the 68 landmarks; 'five-point': eye centres, nose tip,

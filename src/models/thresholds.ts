@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
-import type { HubnessReference } from '../match/hubness.js';
-import type { Threshold } from './spec.js';
+import type { HubnessReference, Threshold } from './spec.js';
 
 interface ThresholdFile {
   [model: string]: Threshold & {

@@ -19,7 +19,7 @@ export const HUMAN_MODEL_FILES: Readonly<Record<HumanModelName, Readonly<Record<
     'mobileface.json': 'b62d89d9e1401a2572e011e8691699f2432c1a6f56cda0dad7ddbdecacf1bbab',
     'mobileface.bin': '403b53d95120c93c8417951b05d816197aa1794372b47e7629801156c701be5c',
   },
-  // MediaPipe FaceMesh (468 landmarks, 192×192 input); experiment-only (scripts/facemesh-landmarks.ts)
+  // MediaPipe FaceMesh (468 landmarks, 192×192 input); experiment-only (research/facemesh-landmarks.ts)
   facemesh: {
     'facemesh.json': 'b60ca26f404724f43bd2b1575761d8265180e1f053cc0731caa68462927309e7',
     'facemesh.bin': '3826da640b0a3021161605369ee6af293f75d518040355b960ec71a3390c1c0b',

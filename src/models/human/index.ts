@@ -50,14 +50,14 @@ async function source(id: string, modelJson: string, embeddingTensor: string): P
 
 export const FACERES = 'human-faceres';
 
-/** Measured on LFW View 1 by scripts/human-embedders.ts (see docs/decisions.md). */
+/** Measured on LFW View 1 by research/human-embedders.ts (see docs/decisions.md). */
 export const FACERES_THRESHOLD: Threshold = {
   value: 0.9815,
   metric: 'euclidean',
   calibration:
     'LFW View 1: accuracy-maximising threshold on pairsDevTrain.txt (98.00% on 2200 pairs), 96.80% on pairsDevTest.txt; ' +
     'dlib68 alignment padding 0.5, BGR minus ImageNet means, largest face, mirror averaging, L2-normalised encodings; ' +
-    'npx tsx scripts/human-embedders.ts report faceres:dlib68:0.5:imnet:bgr',
+    'npx tsx research/human-embedders.ts report faceres:dlib68:0.5:imnet:bgr',
 };
 
 /** keras' "caffe" preprocessing: BGR, minus the ImageNet channel means (B, G, R). */
@@ -93,14 +93,14 @@ export async function faceres(options: HumanEmbedderOptions = {}): Promise<Embed
 
 export const MOBILEFACE = 'human-mobileface';
 
-/** Measured on LFW View 1 by scripts/human-embedders.ts (see docs/decisions.md). */
+/** Measured on LFW View 1 by research/human-embedders.ts (see docs/decisions.md). */
 export const MOBILEFACE_THRESHOLD: Threshold = {
   value: 0.8598,
   metric: 'euclidean',
   calibration:
     'LFW View 1: accuracy-maximising threshold on pairsDevTrain.txt (73.00% on 2200 pairs), 73.50% on pairsDevTest.txt; ' +
     'five-point alignment padding 0.25, RGB 0..255; not useful: this network needs insightface\'s ArcFace alignment ' +
-    '(93.86% / 94.30% with it), which AlignmentSpec cannot express yet; npx tsx scripts/human-embedders.ts report mobileface:five-point:0.25',
+    '(93.86% / 94.30% with it), which AlignmentSpec cannot express yet; npx tsx research/human-embedders.ts report mobileface:five-point:0.25',
 };
 
 /**

