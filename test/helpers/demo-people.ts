@@ -20,7 +20,8 @@
  * - `camera_0.jpg`: a different photo of the same face, as a small webcam would take it: a wider
  *   square crop, mirrored, turned 4°, downscaled to 128×128 and JPEG-recompressed at quality 70.
  *   (At the seed exercise's 96 px some demo faces, small in their photos, drift too far.)
- * Besides: `stranger.jpg` (sample4.jpg's fourth face, ≥ 0.46 from every person), `blank.png`
+ * Besides: `stranger.jpg` (sample4.jpg's fourth face, ≥ 0.46 from every person), two more
+ * strangers (`stranger-1.jpg`, `stranger-2.jpg`: ≥ 0.40), `blank.png`
  * (no face), `two.jpg` (exactly two faces, a strip of sample1.jpg) and `group` (sample6.jpg itself: four faces, 1920×1537, 302 kB).
  */
 import { createHash } from 'node:crypto';
@@ -53,6 +54,11 @@ export const DEMO_PEOPLE: DemoPerson[] = [
 
 /** A face of none of DEMO_PEOPLE (fusion: at least 0.46 cosine distance from each of them). */
 export const STRANGER: DemoPerson = { name: 'stranger', photo: 'sample4.jpg', face: 3 };
+/**
+ * STRANGER and two more faces of none of DEMO_PEOPLE (each at least 0.40 from every person), for
+ * unknown probes. Not necessarily three people: sample1.jpg's main face may be STRANGER's.
+ */
+export const STRANGERS: DemoPerson[] = [STRANGER, { name: 'stranger-1', photo: 'sample1.jpg', face: 0 }, { name: 'stranger-2', photo: 'sample2.jpg', face: 0 }];
 
 export interface DemoPeople {
   /** The cache folder. */
@@ -65,6 +71,8 @@ export interface DemoPeople {
   camera: (person: string) => string;
   /** A photo of STRANGER's face. */
   stranger: string;
+  /** A photo of each of STRANGERS (the first is `stranger`). */
+  strangers: string[];
   blank: string;
   /** A photo with exactly two faces. */
   two: string;
@@ -97,7 +105,7 @@ async function build(dir: string): Promise<void> {
     const wide = await (await crop(p.photo, box, 2.6, 1)).flop().rotate(4, { background: '#808080' }).toBuffer();
     await sharp(wide).resize(128, 128, { fit: 'cover' }).jpeg({ quality: 70 }).toFile(path.join(folder, 'camera_0.jpg'));
   }
-  await (await crop(STRANGER.photo, DEMO_FACES[STRANGER.photo]![STRANGER.face]!, 2)).jpeg({ quality: 92 }).toFile(path.join(dir, 'stranger.jpg'));
+  for (const x of STRANGERS) await (await crop(x.photo, DEMO_FACES[x.photo]![x.face]!, 2)).jpeg({ quality: 92 }).toFile(path.join(dir, `${x.name}.jpg`));
   await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 140, b: 200 } } }).png().toFile(path.join(dir, 'blank.png'));
   // sample1.jpg's faces at x 934 and 509 (y ≈ 480-540), without the third at x 1579
   await sharp(path.join(FACEAPI_DEMO, 'sample1.jpg')).rotate().extract({ left: 300, top: 250, width: 900, height: 520 }).jpeg({ quality: 90 }).toFile(path.join(dir, 'two.jpg'));
@@ -130,6 +138,7 @@ export function demoPeople(): Promise<DemoPeople> {
       db: (person) => path.join(peopleDir, person, `${person}_db.jpg`),
       camera: (person) => path.join(peopleDir, person, 'camera_0.jpg'),
       stranger: path.join(dir, 'stranger.jpg'),
+      strangers: STRANGERS.map((x) => path.join(dir, `${x.name}.jpg`)),
       blank: path.join(dir, 'blank.png'),
       two: path.join(dir, 'two.jpg'),
       group: path.join(FACEAPI_DEMO, 'sample6.jpg'),
