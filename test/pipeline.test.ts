@@ -4,6 +4,9 @@ import { EncodingMismatchError, FaceIndexError, NoFaceError } from '../src/error
 import { Likeness, largestFirst } from '../src/likeness.js';
 import { euclidean } from '../src/match/distance.js';
 import { DATA, dataPath, FACEAPI_DEMO, hasData, skipMessage } from './helpers/data.js';
+import { demoPeople } from './helpers/demo-people.js';
+
+const demo = await demoPeople();
 
 let L: Likeness;
 beforeAll(async () => {
@@ -76,6 +79,38 @@ describe('pipeline on face-api demo photos', () => {
   });
 });
 
+describe('demo-photo people (test/helpers/demo-people.ts)', () => {
+  it("finds every person in a group photo and matches two of them to their camera photos", async () => {
+    const group = await L.embed(demo.group);
+    expect(group.faces.length).toBe(4);
+    // sample6.jpg's second and third faces, seen by a small mirrored camera
+    const [a, b] = await Promise.all(['sample6-1', 'sample6-2'].map(async (p) => (await L.encodeOne(demo.camera(p))).embedding));
+    const toA = group.faces.map((f) => L.verifyEncodings(f.embedding, a!).distance);
+    const toB = group.faces.map((f) => L.verifyEncodings(f.embedding, b!).distance);
+    const ia = toA.indexOf(Math.min(...toA));
+    const ib = toB.indexOf(Math.min(...toB));
+    expect(ia).not.toBe(ib);
+    expect(toA[ia]!).toBeLessThan(L.threshold);
+    expect(toB[ib]!).toBeLessThan(L.threshold);
+  });
+
+  it('finds the face in 96×96 camera photos', async () => {
+    for (const p of demo.people) {
+      const small = await sharp(demo.camera(p)).resize(96, 96).jpeg({ quality: 80 }).toBuffer();
+      expect((await L.detect(small)).faces.length, p).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('verify(camera, own photo) accepts; verify(camera, someone else) rejects', async () => {
+    const [p0, p1, p2] = demo.people as [string, string, string];
+    expect((await L.verify(demo.camera(p0), demo.db(p0))).verified).toBe(true);
+    expect((await L.verify(demo.camera(p1), demo.db(p1))).verified).toBe(true);
+    expect((await L.verify(demo.camera(p2), demo.db(p0))).verified).toBe(false);
+    expect((await L.verify(demo.camera(p2), demo.db(p2))).verified).toBe(true);
+  });
+});
+
+// Real photos of the same people taken apart: accuracy checks on the research photos.
 describe.skipIf(!hasData('press-photos'))(`press photos (${hasData('press-photos') ? DATA : skipMessage('press-photos')})`, () => {
   it('finds every person in a group photo (a third, smaller face behind them too) and matches the two to their single portraits', async () => {
     const group = await L.embed(dataPath('press-photos', 'unlabelled', 'obama_and_biden.jpg'));
