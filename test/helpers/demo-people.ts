@@ -20,6 +20,8 @@
  * - `camera_0.jpg`: a different photo of the same face, as a small webcam would take it: a wider
  *   square crop, mirrored, turned 4°, downscaled to 128×128 and JPEG-recompressed at quality 70.
  *   (At the seed exercise's 96 px some demo faces, small in their photos, drift too far.)
+ * `train/<person>/0-4.jpg` holds the first eight people with five photos each (db, camera and three
+ * turned, rescaled, partly mirrored and recompressed versions of the db photo), for training.
  * Besides: `stranger.jpg` (sample4.jpg's fourth face, ≥ 0.46 from every person), two more
  * strangers (`stranger-1.jpg`, `stranger-2.jpg`: ≥ 0.40), `blank.png`
  * (no face), `two.jpg` (exactly two faces, a strip of sample1.jpg) and `group` (sample6.jpg itself: four faces, 1920×1537, 302 kB).
@@ -65,6 +67,8 @@ export interface DemoPeople {
   dir: string;
   /** `<person>/<photo>` tree: every person's db and camera photo (the seed exercise's shape). */
   peopleDir: string;
+  /** `<person>/<photo>` tree for training: the first eight people, five photos each (0-4.jpg). */
+  trainDir: string;
   /** Person names in DEMO_PEOPLE's order. */
   people: string[];
   db: (person: string) => string;
@@ -106,6 +110,18 @@ async function build(dir: string): Promise<void> {
     await sharp(wide).resize(128, 128, { fit: 'cover' }).jpeg({ quality: 70 }).toFile(path.join(folder, 'camera_0.jpg'));
   }
   for (const x of STRANGERS) await (await crop(x.photo, DEMO_FACES[x.photo]![x.face]!, 2)).jpeg({ quality: 92 }).toFile(path.join(dir, `${x.name}.jpg`));
+  // a training tree: the first eight people, five photos each (db, camera and three more variants)
+  for (const p of DEMO_PEOPLE.slice(0, 8)) {
+    const folder = path.join(dir, 'train', p.name);
+    mkdirSync(folder, { recursive: true });
+    const db = path.join(dir, 'people', p.name, `${p.name}_db.jpg`);
+    await sharp(db).toFile(path.join(folder, '0.jpg'));
+    await sharp(path.join(dir, 'people', p.name, 'camera_0.jpg')).toFile(path.join(folder, '1.jpg'));
+    for (const [i, angle] of [-6, 5, 8].entries()) {
+      const turned = await sharp(db).rotate(angle, { background: '#707070' }).toBuffer();
+      await (i === 1 ? sharp(turned).flop() : sharp(turned)).resize({ width: 140 + 50 * i }).jpeg({ quality: 65 + 10 * i }).toFile(path.join(folder, `${i + 2}.jpg`));
+    }
+  }
   await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 140, b: 200 } } }).png().toFile(path.join(dir, 'blank.png'));
   // sample1.jpg's faces at x 934 and 509 (y ≈ 480-540), without the third at x 1579
   await sharp(path.join(FACEAPI_DEMO, 'sample1.jpg')).rotate().extract({ left: 300, top: 250, width: 900, height: 520 }).jpeg({ quality: 90 }).toFile(path.join(dir, 'two.jpg'));
@@ -134,6 +150,7 @@ export function demoPeople(): Promise<DemoPeople> {
     return {
       dir,
       peopleDir,
+      trainDir: path.join(dir, 'train'),
       people: DEMO_PEOPLE.map((p) => p.name),
       db: (person) => path.join(peopleDir, person, `${person}_db.jpg`),
       camera: (person) => path.join(peopleDir, person, 'camera_0.jpg'),
