@@ -1,10 +1,12 @@
 /**
  * Where the shared research photos live (never copied into the repo): ../shared/data beside the
- * checkout, or the folder LIKENESS_TEST_DATA (formerly LIKENESS_DATA) names (point it at a folder that does not exist to run the
- * suite as on a user's fresh clone). Only tests that measure accuracy or need real LFW-style data
- * use them; they skip with skipMessage(), whose text contains RESEARCH_DATA_MISSING, the one skip
- * reason the suite accepts (test/helpers/summary-reporter.ts fails the run on any other skip).
- * Every other capability is tested on the face-api demo photos (test/helpers/demo-people.ts).
+ * checkout, or the folder named by LIKENESS_TEST_DATA (or, as before, LIKENESS_DATA). Point it at
+ * a folder that does not exist to run the suite as on a user's fresh clone:
+ * `LIKENESS_TEST_DATA=/nowhere npx vitest run test/x.test.ts`. Only tests that measure accuracy on
+ * real photos of the same people taken apart use them; they skip with skipMessage(), whose text
+ * contains RESEARCH_DATA_MISSING, the one skip reason the suite accepts
+ * (test/helpers/summary-reporter.ts fails the run on any other skip). Every other capability is
+ * tested on face-api's demo photos (test/helpers/demo-people.ts).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
