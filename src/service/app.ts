@@ -23,7 +23,7 @@ import type { ServiceContext } from './context.js';
 import { notFound, toAnswer } from './errors.js';
 import { Inference } from './inference.js';
 import { KeyStore } from './keys.js';
-import { jsonBodyLimit, multipartLimits, registerRateLimit } from './limits.js';
+import { multipartLimits, registerRateLimit, SMALL_BODY_LIMIT } from './limits.js';
 import { ServiceMetrics } from './metrics.js';
 import { recognitionRoutes } from './routes/recognition.js';
 import { subjectRoutes } from './routes/subjects.js';
@@ -70,11 +70,13 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
       serializers: { req: () => ({}), res: () => ({}) },
     },
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: jsonBodyLimit(config),
+    // Routes taking images raise it for themselves (jsonBodyLimit).
+    bodyLimit: SMALL_BODY_LIMIT,
     requestTimeout: config.timeoutMs,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { formats: { binary: true } } },
+    // removeAdditional false: a property a schema does not allow is refused (400), not silently dropped.
+    ajv: { customOptions: { formats: { binary: true }, removeAdditional: false } },
   });
   app.decorate('service', ctx);
 

@@ -163,7 +163,7 @@ const encoding = { type: 'array', items: num, minItems: 1, maxItems: 4096, descr
 function body(json: Record<string, unknown>, multipart: Record<string, unknown>, requiredJson: string[] = []) {
   return {
     content: {
-      'application/json': { schema: { type: 'object', ...(requiredJson.length ? { required: requiredJson } : {}), properties: json } },
+      'application/json': { schema: { type: 'object', additionalProperties: false, ...(requiredJson.length ? { required: requiredJson } : {}), properties: json } },
       'multipart/form-data': { schema: { type: 'object', nullable: true, properties: multipart } },
     },
   };
@@ -183,11 +183,13 @@ export const enrolBody = body(
 
 export const createSubjectBody = {
   type: 'object',
+  additionalProperties: false,
   required: ['name'],
   properties: { name: { type: 'string', minLength: 1, maxLength: 256 }, metadata: { type: 'object', additionalProperties: true } },
 } as const;
 export const patchSubjectBody = {
   type: 'object',
+  additionalProperties: false,
   minProperties: 1,
   properties: { name: { type: 'string', minLength: 1, maxLength: 256 }, metadata: { type: 'object', additionalProperties: true } },
 } as const;

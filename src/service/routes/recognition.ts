@@ -7,7 +7,7 @@ import { decide } from '../../match/verify.js';
 import type { Box } from '../../types.js';
 import type { ServiceContext } from '../context.js';
 import { badRequest, HttpError, notFound } from '../errors.js';
-import { deadline } from '../limits.js';
+import { deadline, jsonBodyLimit } from '../limits.js';
 import { detectResult, embedResult, errors, identifyBody, identifyResult, imageBody, sessionResult, verifyBody, verifyResult } from '../schemas.js';
 import { numberField, oneImage, readInputs, stringField } from './inputs.js';
 
@@ -45,6 +45,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
 
   app.post('/v1/detect', {
     config: { role: 'recognize' },
+    bodyLimit: jsonBodyLimit(c, 1),
     schema: { tags: ['recognition'], summary: 'Every face of an image: box, score, 68 landmarks, 5 points (as `likeness detect --json`)', security, body: imageBody, response: { 200: detectResult, ...errors } },
   }, async (request, reply) => {
     const inputs = await readInputs(request, c, ['image'], { image: 'image' });
@@ -55,6 +56,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
 
   app.post('/v1/embed', {
     config: { role: 'recognize' },
+    bodyLimit: jsonBodyLimit(c, 1),
     schema: { tags: ['recognition'], summary: 'Every face of an image with its encoding (as `likeness embed --json`)', security, body: imageBody, response: { 200: embedResult, ...errors } },
   }, async (request, reply) => {
     const inputs = await readInputs(request, c, ['image'], { image: 'image' });
@@ -65,6 +67,8 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
 
   app.post('/v1/verify', {
     config: { role: 'recognize' },
+    // Two images, or two encodings of up to 4096 numbers (~24 characters each as JSON).
+    bodyLimit: jsonBodyLimit(c, 2, 2 * 4096 * 24 + 64 * 1024),
     schema: {
       tags: ['recognition'],
       summary: 'Are these the same person? Two images (image1, image2), an image and an enrolled subject (image, subject), or two encodings (encoding1, encoding2)',
@@ -116,6 +120,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
 
   app.post('/v1/identify', {
     config: { role: 'recognize' },
+    bodyLimit: jsonBodyLimit(c, 1),
     schema: {
       tags: ['recognition'],
       summary: 'Who is in this photo? Every face with its nearest enrolled subjects and the open-set decision (match, or null: unknown)',

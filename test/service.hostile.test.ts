@@ -1,0 +1,53 @@
+/**
+ * Hostile and malformed requests to the HTTP service (an outside probe's findings): every one gets a
+ * 4xx `{"error":{"code","message"}}` answer, never a 500, and nothing secret reaches the log. Images
+ * are generated with sharp at test time, so this runs on a fresh clone.
+ */
+import { PassThrough } from 'node:stream';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from './helpers/service.js';
+
+let s: RunningService;
+const log: string[] = [];
+let grey: string;
+
+beforeAll(async () => {
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => log.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  s = await startService({ maxUploadBytes: 100_000, maxImages: 10 }, { logStream: stream });
+  grey = (await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer()).toString('base64');
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('HTTP service: hostile requests', () => {
+  it('body size is limited per route from what it takes; unknown properties are refused, not dropped', async () => {
+    // 300 KB is less than the 10 images enrolment takes, but more than a subject's name and metadata.
+    const pad = 'x'.repeat(300_000);
+    const subject = await s.call('POST', '/v1/subjects', { key: s.admin, json: { name: 'a', metadata: { pad } } });
+    expect(subject).toMatchObject({ status: 413, body: { error: { code: 'E_TOO_LARGE' } } });
+    // One image's worth (≈133 KB in base64) for detect, not ten.
+    const detect = await s.call('POST', '/v1/detect', { key: s.recognize, json: { image: grey, pad } });
+    expect(detect).toMatchObject({ status: 413, body: { error: { code: 'E_TOO_LARGE' } } });
+    // Enrolment still takes several images.
+    const created = await s.call('POST', '/v1/subjects', { key: s.admin, json: { name: 'several' } });
+    expect(created.status).toBe(201);
+    const three = await s.call('POST', `/v1/subjects/${created.body.id}/faces`, { key: s.admin, json: { images: [grey, grey, grey] } });
+    expect(three).toMatchObject({ status: 422, body: { error: { code: 'E_NO_FACE' } } });
+
+    for (const [url, key, json] of [
+      ['/v1/detect', s.recognize, { image: grey, extra: 1 }],
+      ['/v1/verify', s.recognize, { image1: grey, image2: grey, imgae: grey }],
+      ['/v1/subjects', s.admin, { name: 'b', role: 'admin' }],
+      [`/v1/subjects/${created.body.id}/faces`, s.admin, { images: [grey], name: 'c' }],
+    ] as const) {
+      const r = await s.call('POST', url, { key, json });
+      expect(r, url).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
+    }
+    const patch = await s.call('PATCH', `/v1/subjects/${created.body.id}`, { key: s.admin, json: { name: 'd', faceCount: 3 } });
+    expect(patch).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
+    expect((await s.call('GET', `/v1/subjects/${created.body.id}`, { key: s.admin })).body.name).toBe('several');
+  });
+});
