@@ -16,7 +16,7 @@ import { resolveStack } from '../models/stacks.js';
 import { galleryModel, modelOption, requestedModel } from './model.js';
 import { readPeople } from '../image/folders.js';
 import { expandInputs } from './files.js';
-import { boxJson, boxText, UsageFailure } from './output.js';
+import { boxJson, boxText, printable, UsageFailure } from './output.js';
 
 export const DEFAULT_DB = (): string => process.env.LIKENESS_DB ?? 'likeness.sqlite';
 
@@ -180,7 +180,7 @@ export function galleryCommands(program: Command): void {
       await withStore(o.db, async (store) => {
         const list = await store.listSubjects();
         if (o.json) process.stdout.write(`${JSON.stringify(list)}\n`);
-        else for (const s of list) process.stdout.write(`${s.id}  ${s.name}  (${s.faceCount} face${s.faceCount === 1 ? '' : 's'})\n`);
+        else for (const s of list) process.stdout.write(`${s.id}  ${printable(s.name)}  (${s.faceCount} face${s.faceCount === 1 ? '' : 's'})\n`);
       });
     });
   subjects

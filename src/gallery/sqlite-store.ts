@@ -367,7 +367,7 @@ export class SqliteGalleryStore implements GalleryStore {
   // --- subjects ------------------------------------------------------------------------------
 
   async createSubject(name: string, metadata: Record<string, unknown> = {}): Promise<Subject> {
-    checkName(name);
+    name = checkName(name);
     const json = metadataJson(metadata);
     return this.op(() => {
       const id = randomUUID();
@@ -401,7 +401,7 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async renameSubject(id: string, name: string): Promise<Subject> {
-    checkName(name);
+    name = checkName(name);
     return this.op(() =>
       this.write(() => {
         this.subjectOrThrow(id);
