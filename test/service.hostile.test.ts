@@ -50,4 +50,14 @@ describe('HTTP service: hostile requests', () => {
     expect(patch).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
     expect((await s.call('GET', `/v1/subjects/${created.body.id}`, { key: s.admin })).body.name).toBe('several');
   });
+
+  it('list paging beyond the bounds is 400, not a store error (limit=1e20, offset=99999999999999999999)', async () => {
+    for (const q of ['limit=1e20', 'offset=99999999999999999999', 'limit=1000001', 'offset=1e300', 'limit=0', 'limit=-1', 'limit=1.5']) {
+      const r = await s.call('GET', `/v1/subjects?${q}`, { key: s.recognize });
+      expect(r, q).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
+    }
+    expect((await s.call('GET', '/v1/subjects?limit=1000000&offset=1000000000', { key: s.recognize })).status).toBe(200);
+    // The library refuses them too (InvalidOptionError), before the store sees them.
+    await expect(s.app.service.gallery.store.listSubjects({ offset: 1e20 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+  });
 });

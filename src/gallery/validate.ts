@@ -102,8 +102,9 @@ export function metadataJson(metadata: unknown): string {
 
 export function checkList(options: ListOptions = {}): { limit: number; offset: number } {
   const { limit, offset } = options;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new InvalidOptionError(`limit must be an integer ≥ 0, got ${limit}`);
-  if (offset !== undefined && (!Number.isInteger(offset) || offset < 0)) throw new InvalidOptionError(`offset must be an integer ≥ 0, got ${offset}`);
+  const ok = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+  if (limit !== undefined && !ok(limit)) throw new InvalidOptionError(`limit must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${limit}`);
+  if (offset !== undefined && !ok(offset)) throw new InvalidOptionError(`offset must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${offset}`);
   return { limit: limit ?? -1, offset: offset ?? 0 };
 }
 

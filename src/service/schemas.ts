@@ -198,7 +198,11 @@ export const idParams = { type: 'object', required: ['id'], properties: { id: { 
 export const faceParams = { type: 'object', required: ['id', 'faceId'], properties: { id: { type: 'string', description: 'Subject id' }, faceId: { type: 'string', description: 'Face id' } } } as const;
 export const listQuery = {
   type: 'object',
-  properties: { limit: { type: 'integer', minimum: 1, description: 'At most this many (default: all)' }, offset: { type: 'integer', minimum: 0, description: 'Skip this many first' } },
+  // Bounded: a number beyond SQLite's integers (1e20) would reach the store as a float.
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'At most this many (default: all), up to 1,000,000' },
+    offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, description: 'Skip this many first' },
+  },
 } as const;
 
 export const noContent = { type: 'null', description: 'Done, no content' } as const;
