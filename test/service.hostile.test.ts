@@ -60,4 +60,21 @@ describe('HTTP service: hostile requests', () => {
     // The library refuses them too (InvalidOptionError), before the store sees them.
     await expect(s.app.service.gallery.store.listSubjects({ offset: 1e20 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
   });
+
+  it('malformed multipart bodies are 400 E_BAD_REQUEST, not 500', async () => {
+    const cases: [string, string][] = [
+      ['multipart/form-data; boundary=XX', 'garbage'],
+      ['multipart/form-data; boundary=XX', '--XX\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\nnot the end'],
+      ['multipart/form-data; boundary=XX', '--XX\r\nno header end'],
+      ['multipart/form-data', 'garbage'],
+      ['multipart/form-data; boundary=', '--\r\n'],
+    ];
+    for (const url of ['/v1/detect', '/v1/verify']) {
+      for (const [type, body] of cases) {
+        const r = await s.call('POST', url, { key: s.recognize, headers: { 'content-type': type }, body });
+        expect(r, `${url} ${type} ${JSON.stringify(body)}`).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
+      }
+    }
+    expect(log.filter((l) => l.includes('internal error'))).toEqual([]);
+  });
 });
