@@ -3,6 +3,7 @@
  * 4xx `{"error":{"code","message"}}` answer, never a 500, and nothing secret reaches the log. Images
  * are generated with sharp at test time, so this runs on a fresh clone.
  */
+import http from 'node:http';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,5 +77,30 @@ describe('HTTP service: hostile requests', () => {
       }
     }
     expect(log.filter((l) => l.includes('internal error'))).toEqual([]);
+  });
+
+  it('a client that disconnects mid-upload is logged as a client abort (info), not an internal error', async () => {
+    const before = log.length;
+    const { port } = new URL(s.base);
+    for (const type of ['multipart/form-data; boundary=XX', 'application/json']) {
+      await new Promise<void>((resolve) => {
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/detect', headers: { authorization: `Bearer ${s.recognize}`, 'content-type': type, 'content-length': '90000' } });
+        req.on('error', () => resolve());
+        req.write(type.startsWith('multipart') ? '--XX\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n' + 'x'.repeat(20_000) : `{"image":"${'A'.repeat(20_000)}`);
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 200);
+      });
+    }
+    // The log line of an abort arrives once the server has noticed.
+    const until = Date.now() + 5000;
+    while (log.slice(before).filter((l) => l.includes("client aborted")).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const lines = log.slice(before).map((l) => JSON.parse(l) as { level: number; msg: string; status?: number });
+    expect(lines.filter((l) => l.msg === 'client aborted')).toHaveLength(2);
+    expect(lines.every((l) => l.level <= 30), JSON.stringify(lines)).toBe(true);
+    expect(lines.filter((l) => l.msg === 'internal error' || (l.status ?? 0) >= 500)).toEqual([]);
+    const metrics = (await s.call('GET', '/metrics')).body as string;
+    expect(metrics).not.toMatch(/status="5\d\d"/);
   });
 });

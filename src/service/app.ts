@@ -13,6 +13,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { describeEncoder, Gallery } from '../gallery/gallery.js';
 import { galleryStack, resolveStack } from '../models/stacks.js';
@@ -37,6 +38,12 @@ export interface AppOptions {
 }
 
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The request's connection was closed by the client before its body was read (an aborted upload). */
+function clientAborted(raw: IncomingMessage, err: unknown): boolean {
+  if (raw.complete) return false;
+  return raw.destroyed || raw.socket.destroyed || (err as { code?: unknown }).code === 'ECONNRESET';
+}
 
 export async function buildApp(config: ServiceConfig, options: AppOptions = {}): Promise<FastifyInstance> {
   // Without a configured model, the stack the gallery was enrolled with (else the default).
@@ -120,6 +127,12 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
   });
 
   app.setErrorHandler((err, request, reply) => {
+    // The client went away mid-request (mid-upload, usually): its fault, nobody reads the answer, no
+    // response is counted (onResponse never runs for a destroyed socket).
+    if (clientAborted(request.raw, err)) {
+      request.log.info({ method: request.method, url: request.url, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'client aborted');
+      return reply.status(400).send({ error: { code: 'E_CLIENT_ABORTED', message: 'the client closed the connection before the request was read' } });
+    }
     const a = toAnswer(err);
     if (a.code === 'E_INTERNAL') request.log.error({ error: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } }, 'internal error');
     if (a.code === 'E_BUSY' || a.code === 'E_TIMEOUT') metrics.rejected.inc({ reason: a.code === 'E_BUSY' ? 'busy' : 'timeout' });
