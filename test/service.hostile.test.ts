@@ -103,4 +103,19 @@ describe('HTTP service: hostile requests', () => {
     const metrics = (await s.call('GET', '/metrics')).body as string;
     expect(metrics).not.toMatch(/status="5\d\d"/);
   });
+
+  it('a key sent in a query string never reaches the log', async () => {
+    const before = log.length;
+    const secret = s.recognize;
+    for (const q of [`api_key=${secret}`, `limit=2&apiKey=${encodeURIComponent(secret)}`, `token=abc&x=${secret}`, `a%70i_key=${secret}`, `limit=1`]) {
+      await s.call('GET', `/v1/subjects?${q}`, { key: s.recognize });
+    }
+    await s.call('GET', `/v1/subjects/${secret}`, { key: s.recognize });
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = log.slice(before).join('\n');
+    expect(lines).not.toContain(secret.slice(12));
+    expect(lines).not.toContain('abc');
+    expect(lines).toContain('"url":"/v1/subjects?api_key=***"');
+    expect(lines).toContain('"url":"/v1/subjects?limit=1"');
+  });
 });

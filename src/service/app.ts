@@ -39,6 +39,35 @@ export interface AppOptions {
 
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
+/** Query parameters whose values are never logged. */
+const SECRET_PARAM = /key|token|secret|passw|auth|session|signature/i;
+
+/**
+ * The request's URL as logged: the path, and the query string with secrets redacted (a key sent as
+ * `?api_key=lk_…` by mistake: the parameters named like a secret, and anything shaped like a key).
+ */
+export function logUrl(url: string): string {
+  const q = url.indexOf('?');
+  const pathPart = (q < 0 ? url : url.slice(0, q)).replace(/lk_[A-Za-z0-9_-]+/g, 'lk_***');
+  if (q < 0) return pathPart;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((kv) => {
+      const eq = kv.indexOf('=');
+      const name = eq < 0 ? kv : kv.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // a malformed escape: judge the raw name
+      }
+      if (eq >= 0 && SECRET_PARAM.test(decoded)) return `${name}=***`;
+      return kv.replace(/lk_[A-Za-z0-9_%-]+/gi, 'lk_***');
+    });
+  return `${pathPart}?${params.join('&')}`;
+}
+
 /** The request's connection was closed by the client before its body was read (an aborted upload). */
 function clientAborted(raw: IncomingMessage, err: unknown): boolean {
   if (raw.complete) return false;
@@ -106,7 +135,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, reply.elapsedTime / 1000);
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    request.log.info({ method: request.method, url: logUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
   // Closing: answers still being worked on end their connection, so the server can close as soon as
   // the last one is sent (otherwise a keep-alive connection would hold it up to its 72 s timeout).
@@ -130,7 +159,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
     // The client went away mid-request (mid-upload, usually): its fault, nobody reads the answer, no
     // response is counted (onResponse never runs for a destroyed socket).
     if (clientAborted(request.raw, err)) {
-      request.log.info({ method: request.method, url: request.url, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'client aborted');
+      request.log.info({ method: request.method, url: logUrl(request.url), ms: Math.round(reply.elapsedTime * 10) / 10 }, 'client aborted');
       return reply.status(400).send({ error: { code: 'E_CLIENT_ABORTED', message: 'the client closed the connection before the request was read' } });
     }
     const a = toAnswer(err);
