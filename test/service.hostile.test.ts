@@ -118,4 +118,32 @@ describe('HTTP service: hostile requests', () => {
     expect(lines).toContain('"url":"/v1/subjects?api_key=***"');
     expect(lines).toContain('"url":"/v1/subjects?limit=1"');
   });
+
+  it('verify refuses encodings that are not unit vectors: all zeros, nulls, huge or non-finite values (422), and non-numbers (400)', async () => {
+    const dims = s.app.service.encoder.embedder.spec.outputSize;
+    const unit = (i: number): number[] => Array.from({ length: dims }, (_, j) => (j === i ? 1 : 0));
+    const zeros = Array.from({ length: dims }, () => 0);
+    const verify = (encoding1: unknown, encoding2: unknown, body?: string) =>
+      s.call('POST', '/v1/verify', { key: s.recognize, ...(body === undefined ? { json: { encoding1, encoding2 } } : { body, headers: { 'content-type': 'application/json' } }) });
+    for (const [a, b] of [
+      [zeros, zeros],
+      [unit(0), zeros],
+      [unit(0).map((x) => x * 1000), unit(1).map((x) => x * 1000)],
+      [unit(0).map((x) => x * 1.01), unit(0)],
+    ]) {
+      expect(await verify(a, b)).toMatchObject({ status: 422, body: { error: { code: 'E_INVALID_ENCODING' } } });
+    }
+    // JSON can say 1e999 (Infinity when parsed): the schema refuses it as not a number; 1e39 overflows float32.
+    const inf = `[1e999${',0'.repeat(dims - 1)}]`;
+    expect(await verify(undefined, undefined, `{"encoding1":${inf},"encoding2":${JSON.stringify(unit(0))}}`)).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
+    expect(await verify([1e39, ...unit(0).slice(1)], unit(0))).toMatchObject({ status: 422, body: { error: { code: 'E_INVALID_ENCODING' } } });
+    const nulls = Array.from({ length: dims }, () => null);
+    expect(await verify(nulls, nulls)).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
+    expect(await verify([null, ...unit(0).slice(1)], unit(0))).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
+    // Unit encodings (within the gallery's tolerance) are compared.
+    const ok = await verify(unit(0).map((x) => x * 1.0004), unit(1));
+    expect(ok).toMatchObject({ status: 200, body: { verified: false } });
+    expect(ok.body.distance).toBeGreaterThan(ok.body.threshold);
+    expect(await verify(unit(0), unit(0))).toMatchObject({ status: 200, body: { verified: true, distance: 0 } });
+  });
 });

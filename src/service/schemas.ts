@@ -16,7 +16,7 @@ export const errorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', description: 'Stable code: E_UNAUTHORIZED, E_FORBIDDEN, E_NOT_FOUND, E_TOO_LARGE, E_IMAGE_TOO_LARGE, E_NO_FACE, E_MULTIPLE_FACES, E_TOO_MANY_FACES, E_IMAGE_DECODE, E_RATE_LIMITED, E_BUSY, E_TIMEOUT, E_BAD_REQUEST, E_INTERNAL, …' },
+        code: { type: 'string', description: 'Stable code: E_UNAUTHORIZED, E_FORBIDDEN, E_NOT_FOUND, E_TOO_LARGE, E_IMAGE_TOO_LARGE, E_NO_FACE, E_MULTIPLE_FACES, E_TOO_MANY_FACES, E_IMAGE_DECODE, E_INVALID_ENCODING, E_RATE_LIMITED, E_BUSY, E_TIMEOUT, E_BAD_REQUEST, E_INTERNAL, …' },
         message: { type: 'string', description: 'A human sentence' },
       },
     },

@@ -1,7 +1,9 @@
 /** POST /v1/detect, /v1/embed, /v1/verify, /v1/identify and GET /v1/session. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { boxJson, faceJson } from '../../json.js';
 import { EncodingMismatchError, NoFaceError } from '../../errors.js';
+import { InvalidFaceError } from '../../gallery/errors.js';
+import { checkEmbedding } from '../../gallery/validate.js';
 import { mainFirst, type Analysis, type EncodedFace } from '../../likeness.js';
 import { decide } from '../../match/verify.js';
 import type { Box } from '../../types.js';
@@ -29,10 +31,30 @@ async function subjectEncoding(ctx: ServiceContext, id: string): Promise<Float32
   return e;
 }
 
+/**
+ * An encoding from the body, as the gallery takes them (checkEmbedding): finite and of unit length
+ * within UNIT_TOLERANCE, else 422 E_INVALID_ENCODING (an all-zero vector would verify as anyone,
+ * values of 1000 give meaningless distances).
+ */
 function encodingOf(v: unknown, name: string, dims: number): Float32Array {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw badRequest(`${name} must be an array of numbers`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw badRequest(`${name} must be an array of numbers`);
   if (v.length !== dims) throw new EncodingMismatchError(`${name} has ${v.length} dimensions; the model's encodings have ${dims}`);
-  return Float32Array.from(v as number[]);
+  try {
+    return checkEmbedding(Float32Array.from(v as number[]), dims, name);
+  } catch (e) {
+    if (e instanceof InvalidFaceError) throw new HttpError(422, 'E_INVALID_ENCODING', `${e.message.replace(/^invalid face: /, '')} (encodings come from /v1/embed)`);
+    throw e;
+  }
+}
+
+/** Before the schema's validation, which would coerce a null in an encoding to 0. */
+async function encodingsAreNumbers(request: FastifyRequest): Promise<void> {
+  const body = request.body as Record<string, unknown> | null | undefined;
+  if (!body || typeof body !== 'object') return;
+  for (const k of ['encoding1', 'encoding2']) {
+    const v = body[k];
+    if (Array.isArray(v) && !v.every((x) => typeof x === 'number')) throw badRequest(`${k} must be an array of numbers`);
+  }
 }
 
 export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -69,6 +91,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
     config: { role: 'recognize' },
     // Two images, or two encodings of up to 4096 numbers (~24 characters each as JSON).
     bodyLimit: jsonBodyLimit(c, 2, 2 * 4096 * 24 + 64 * 1024),
+    preValidation: encodingsAreNumbers,
     schema: {
       tags: ['recognition'],
       summary: 'Are these the same person? Two images (image1, image2), an image and an enrolled subject (image, subject), or two encodings (encoding1, encoding2)',
