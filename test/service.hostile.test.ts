@@ -4,6 +4,8 @@
  * are generated with sharp at test time, so this runs on a fresh clone.
  */
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,5 +147,27 @@ describe('HTTP service: hostile requests', () => {
     expect(ok).toMatchObject({ status: 200, body: { verified: false } });
     expect(ok.body.distance).toBeGreaterThan(ok.body.threshold);
     expect(await verify(unit(0), unit(0))).toMatchObject({ status: 200, body: { verified: true, distance: 0 } });
+  });
+
+  it('the web page is sent with a Content-Security-Policy and X-Frame-Options (built page and fallback)', async () => {
+    const check = (h: Headers, what: string): void => {
+      expect(h.get('content-security-policy'), what).toMatch(/default-src 'self'/);
+      expect(h.get('content-security-policy'), what).toMatch(/frame-ancestors 'none'/);
+      expect(h.get('x-frame-options'), what).toBe('DENY');
+      expect(h.get('x-content-type-options'), what).toBe('nosniff');
+    };
+    const page = await s.call('GET', '/');
+    expect(page.status).toBe(200);
+    check(page.headers, '/');
+    const script = /src="\.?\/?(assets\/[^"]+\.js)"/.exec(page.body as string)?.[1];
+    if (script) check((await s.call('GET', `/${script}`)).headers, script);
+    const bare = await startService({ webDir: path.join(os.tmpdir(), 'likeness-no-web-page') });
+    try {
+      const r = await bare.call('GET', '/');
+      expect(r.status).toBe(200);
+      check(r.headers, 'fallback /');
+    } finally {
+      await bare.close();
+    }
   });
 });
