@@ -84,7 +84,7 @@ export function logUrl(url: string): string {
 /** The request's connection was closed by the client before its body was read (an aborted upload). */
 function clientAborted(raw: IncomingMessage, err: unknown): boolean {
   if (raw.complete) return false;
-  return raw.destroyed || raw.socket.destroyed || (err as { code?: unknown }).code === 'ECONNRESET';
+  return raw.destroyed || raw.socket?.destroyed === true || (err as { code?: unknown }).code === 'ECONNRESET';
 }
 
 export async function buildApp(config: ServiceConfig, options: AppOptions = {}): Promise<FastifyInstance> {
