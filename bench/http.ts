@@ -9,14 +9,12 @@
  *   npm run bench:http [-- --duration 6 --requests 10000 --rss-concurrency 8 --workers 2]
  */
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { KeyStore } from '../src/service/keys.js';
+import { ROOT } from './common.js';
+import { rssMiB, startServer } from './server.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SEED = path.resolve(ROOT, '..', 'shared', 'data', 'seed-assignment', 'images');
 const PEOPLE = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'danielle', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
 
@@ -25,53 +23,17 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-/** Child mode: the server itself (`likeness serve` from the sources). */
-if (process.argv[2] === '--server') {
-  const { main } = await import('../src/cli/main.js');
-  process.exitCode = await main(['node', 'likeness', 'serve', ...process.argv.slice(3)]);
-} else {
-  await bench();
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+await bench();
 
 async function bench(): Promise<void> {
   const duration = arg('duration', 6);
   const requests = arg('requests', 10_000);
   const rssConcurrency = arg('rss-concurrency', 8);
   const workers = arg('workers', os.availableParallelism());
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'likeness-bench-http-'));
-  const keys = KeyStore.open(path.join(dir, 'keys.sqlite'));
-  const admin = keys.create('admin', 'bench').key;
-  const recognize = keys.create('recognize', 'bench').key;
-  keys.close();
-
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--server', '--port', '0', '--workers', String(workers), '--data-dir', dir, '--rate-limit', '1000000000', '--log-level', 'warn'],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] },
-  );
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += String(d)));
-  const stop = (): void => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-  };
-  process.on('exit', stop);
+  const server = await startServer(['--workers', String(workers)]);
+  const { base, admin, recognize } = server;
+  const err = server.stderr();
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      const t = setInterval(() => {
-        const m = /listening on (http:\/\/[^ ]+)/.exec(err);
-        if (m) {
-          clearInterval(t);
-          resolve(m[1]!);
-        }
-      }, 50);
-      child.once('exit', (c) => reject(new Error(`server exited with ${c}:\n${err}`)));
-    });
-    while ((await fetch(`${base}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
     process.stdout.write(`${err.split('\n').filter((l) => /^\s{2}(workers|limits)/.test(l)).join('\n')}\n`);
 
     const json = (o: unknown) => JSON.stringify(o);
@@ -122,11 +84,11 @@ async function bench(): Promise<void> {
     // where the 96×96 seed photos need three), so 10,000 requests take minutes, not an hour.
     const lfw = path.resolve(ROOT, '..', 'shared', 'data', 'lfw', 'images', 'Aaron_Peirsol', 'Aaron_Peirsol_0001.jpg');
     const longBody = existsSync(lfw) ? json({ image: b64(lfw) }) : targets['/v1/identify'];
-    const before = rssMiB(child.pid!);
+    const before = rssMiB(server.pid);
     const t0 = performance.now();
     const long = await autocannon({ url: `${base}/v1/identify`, method: 'POST', headers, body: longBody, connections: rssConcurrency, timeout: 60, amount: requests });
     const seconds = (performance.now() - t0) / 1000;
-    const after = rssMiB(child.pid!);
+    const after = rssMiB(server.pid);
     const busy = long.statusCodeStats?.['503']?.count ?? 0;
 
     process.stdout.write(
@@ -137,6 +99,6 @@ async function bench(): Promise<void> {
         `(${seconds.toFixed(0)} s, ${(requests / seconds).toFixed(1)} requests/s; ${busy} × 503, ${long.non2xx - busy} other non-2xx, ${long.errors + long.timeouts} errors)\n`,
     );
   } finally {
-    stop();
+    server.stop();
   }
 }

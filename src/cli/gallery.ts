@@ -16,7 +16,7 @@ import { resolveStack } from '../models/stacks.js';
 import { galleryModel, modelOption, requestedModel } from './model.js';
 import { readPeople } from '../image/folders.js';
 import { expandInputs } from './files.js';
-import { boxJson, boxText, UsageFailure } from './output.js';
+import { boxJson, boxText, plural, printable, UsageFailure } from './output.js';
 
 export const DEFAULT_DB = (): string => process.env.LIKENESS_DB ?? 'likeness.sqlite';
 
@@ -88,18 +88,38 @@ export function galleryCommands(program: Command): void {
         const total = people.reduce((n, [, f]) => n + f.length, 0);
         const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'enrolling [{bar}] {value}/{total} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
         bar?.start(total, 0);
-        const report = { enrolled: 0, alreadyEnrolled: 0, skipped: [] as { file: string; reason: string }[] };
+        const report = {
+          /** Photos enrolled now, photos found already enrolled, photos skipped (with the reason). */
+          enrolled: 0,
+          alreadyEnrolled: 0,
+          skipped: [] as { file: string; reason: string }[],
+          people: {
+            total: people.length,
+            /** People who got at least one face now. */
+            enrolled: 0,
+            /** People with no face in the gallery after this run: none of their photos could be used. */
+            noUsablePhoto: [] as string[],
+            /** Names that matched a subject already in the gallery before this run, which got the new faces. */
+            matchedExisting: [] as { name: string; subject: string; faces: number; subjectsWithName: number }[],
+          },
+        };
         let done = 0;
         for (const [name, files] of people) {
+          let added = 0;
+          let already = 0;
+          let subject: { id: string; existing: boolean; count: number } | undefined;
           for (const file of files) {
             try {
               const face = await g.encodeForEnrollment(file, file, o.thumbnails ?? false);
-              if (await g.store.hasImage(name, face.imageSha256)) report.alreadyEnrolled++;
+              if (await g.store.hasImage(name, face.imageSha256)) already++;
               else {
-                const existing = (await g.store.findSubjects(name))[0] ?? (await g.store.createSubject(name));
+                if (!subject) {
+                  const found = await g.store.findSubjects(name);
+                  subject = found[0] ? { id: found[0].id, existing: true, count: found.length } : { id: (await g.store.createSubject(name)).id, existing: false, count: 1 };
+                }
                 const { box: _b, ...nf } = face;
-                await g.store.addFaces(existing.id, [nf]);
-                report.enrolled++;
+                await g.store.addFaces(subject.id, [nf]);
+                added++;
               }
             } catch (e) {
               if (!(e instanceof LikenessError) || !e.isInputError) throw e;
@@ -107,11 +127,28 @@ export function galleryCommands(program: Command): void {
             }
             bar?.update(++done);
           }
+          report.enrolled += added;
+          report.alreadyEnrolled += already;
+          if (added > 0) report.people.enrolled++;
+          if (added === 0 && already === 0) report.people.noUsablePhoto.push(name);
+          if (subject?.existing && added > 0) report.people.matchedExisting.push({ name, subject: subject.id, faces: added, subjectsWithName: subject.count });
         }
         bar?.stop();
         if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else {
-          process.stdout.write(`enrolled ${report.enrolled} photos of ${people.length} people (${report.alreadyEnrolled} already enrolled, ${report.skipped.length} skipped)\n`);
+          const p = report.people;
+          const persons = (n: number): string => (n === 1 ? '1 person' : `${n} people`);
+          process.stdout.write(
+            `enrolled ${plural(report.enrolled, 'photo')}: ${p.enrolled} of ${persons(p.total)} got faces ` +
+              `(${plural(report.alreadyEnrolled, 'photo')} already enrolled, ${report.skipped.length} skipped)\n`,
+          );
+          if (p.noUsablePhoto.length > 0) process.stdout.write(`${persons(p.noUsablePhoto.length)} with no usable photo: ${p.noUsablePhoto.map((n) => JSON.stringify(n)).join(', ')}\n`);
+          for (const m of p.matchedExisting) {
+            process.stdout.write(
+              `${JSON.stringify(m.name)} matched an existing subject (${m.subject}), which got ${plural(m.faces, 'face')}` +
+                `${m.subjectsWithName > 1 ? ` (${m.subjectsWithName} subjects have this name: the oldest was used)` : ''}\n`,
+            );
+          }
           for (const s of report.skipped) process.stdout.write(`  skipped ${s.reason}\n`);
         }
       }, {}, o.model);
@@ -180,7 +217,7 @@ export function galleryCommands(program: Command): void {
       await withStore(o.db, async (store) => {
         const list = await store.listSubjects();
         if (o.json) process.stdout.write(`${JSON.stringify(list)}\n`);
-        else for (const s of list) process.stdout.write(`${s.id}  ${s.name}  (${s.faceCount} face${s.faceCount === 1 ? '' : 's'})\n`);
+        else for (const s of list) process.stdout.write(`${s.id}  ${printable(s.name)}  (${s.faceCount} face${s.faceCount === 1 ? '' : 's'})\n`);
       });
     });
   subjects

@@ -7,5 +7,8 @@ export const boxText = (b: Box): string => `box ${Math.round(b.x)},${Math.round(
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** Text for a terminal: control characters (a name stored before they were refused) as \u escapes. */
+export const printable = (s: string): string => s.replace(/\p{Cc}/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+
 /** A usage error found inside a command's action (exit status 2, one line on stderr). */
 export class UsageFailure extends Error {}

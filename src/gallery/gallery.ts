@@ -17,6 +17,7 @@ import { openGallery, type OpenGalleryOptions } from './open.js';
 import type { GalleryStore } from './store.js';
 import type { NewFace, StoredFace, Subject } from './types.js';
 import { UnknownSubjectError } from './errors.js';
+import { checkName } from './validate.js';
 
 export interface EnrollOptions {
   metadata?: Record<string, unknown>;
@@ -194,6 +195,8 @@ export class Gallery {
 
   /** Enrol a person from one or more photos: all photos are checked before anything is written. */
   async enroll(name: string, images: readonly ImageInput[], options: EnrollOptions = {}): Promise<{ subject: Subject; faces: StoredFace[] }> {
+    // A bad name is refused before any photo is encoded.
+    if (!options.subjectId) name = checkName(name);
     const faces: NewFace[] = [];
     for (const img of images) {
       const { box: _box, ...face } = await this.encodeForEnrollment(img, undefined, options.thumbnails ?? false);

@@ -386,7 +386,7 @@ export class PostgresGalleryStore implements GalleryStore {
   // --- subjects ------------------------------------------------------------------------------
 
   async createSubject(name: string, metadata: Record<string, unknown> = {}): Promise<Subject> {
-    checkName(name);
+    name = checkName(name);
     const json = metadataJson(metadata);
     const id = randomUUID();
     const createdAt = new Date().toISOString();
@@ -417,7 +417,7 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async renameSubject(id: string, name: string): Promise<Subject> {
-    checkName(name);
+    name = checkName(name);
     return this.tx(async (c) => {
       if (!isUuid(id) || (await c.query(`UPDATE ${this.t.subjects} SET name = $2 WHERE id = $1`, [id, name])).rowCount === 0) throw new UnknownSubjectError(id);
       await this.bump(c);

@@ -18,7 +18,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { ExactIndex, type ExactIndexOptions } from './index/exact.js';
@@ -205,8 +205,12 @@ export class SqliteGalleryStore implements GalleryStore {
       if (file === ':memory:' && options.hnsw.file === undefined) throw new GalleryOpenError(file, 'an in-memory gallery needs hnsw.file to keep its HNSW index in');
       this.hnswOptions = { ...options.hnsw, file: options.hnsw.file ?? hnswFileFor(file) };
     }
+    const created = file !== ':memory:' && !existsSync(file);
     this.db = new Database(file);
     try {
+      // Biometric data: a gallery this opens first is owner-only (0600), wherever it is. SQLite
+      // creates the -wal and -shm files with the database file's mode, so they follow.
+      if (created) chmodSync(file, 0o600);
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(this.busyTimeoutMs))}`);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
@@ -367,7 +371,7 @@ export class SqliteGalleryStore implements GalleryStore {
   // --- subjects ------------------------------------------------------------------------------
 
   async createSubject(name: string, metadata: Record<string, unknown> = {}): Promise<Subject> {
-    checkName(name);
+    name = checkName(name);
     const json = metadataJson(metadata);
     return this.op(() => {
       const id = randomUUID();
@@ -401,7 +405,7 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async renameSubject(id: string, name: string): Promise<Subject> {
-    checkName(name);
+    name = checkName(name);
     return this.op(() =>
       this.write(() => {
         this.subjectOrThrow(id);

@@ -70,11 +70,18 @@ export function checkNewFace(f: NewFace, dimensions: number, index: number): voi
   checkThumbnail(f.thumbnail, `${what}'s thumbnail`);
 }
 
+/** Control characters (C0, DEL, C1): ESC, CR, LF, tab, NUL… would reach terminals and logs as is. */
+const CONTROL = /\p{Cc}/u;
+
+/** A subject's name, trimmed: not blank, no control characters. Stores keep the returned (trimmed) name. */
 export function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidSubjectError('the name must be a non-empty string');
-  if (name.length > MAX_NAME_LENGTH) throw new InvalidSubjectError(`the name is longer than ${MAX_NAME_LENGTH} characters`);
-  if (name.includes('\0')) throw new InvalidSubjectError('the name contains a NUL character');
-  return name;
+  if (typeof name !== 'string') throw new InvalidSubjectError('the name must be a non-empty string');
+  const trimmed = name.trim();
+  if (trimmed.length === 0) throw new InvalidSubjectError('the name must not be empty or blank');
+  if (trimmed.length > MAX_NAME_LENGTH) throw new InvalidSubjectError(`the name is longer than ${MAX_NAME_LENGTH} characters`);
+  const c = CONTROL.exec(trimmed);
+  if (c) throw new InvalidSubjectError(`the name contains a control character (U+${c[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
+  return trimmed;
 }
 
 /** Validates metadata (a plain JSON object) and returns its JSON text. */
@@ -95,8 +102,9 @@ export function metadataJson(metadata: unknown): string {
 
 export function checkList(options: ListOptions = {}): { limit: number; offset: number } {
   const { limit, offset } = options;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new InvalidOptionError(`limit must be an integer ≥ 0, got ${limit}`);
-  if (offset !== undefined && (!Number.isInteger(offset) || offset < 0)) throw new InvalidOptionError(`offset must be an integer ≥ 0, got ${offset}`);
+  const ok = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+  if (limit !== undefined && !ok(limit)) throw new InvalidOptionError(`limit must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${limit}`);
+  if (offset !== undefined && !ok(offset)) throw new InvalidOptionError(`offset must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${offset}`);
   return { limit: limit ?? -1, offset: offset ?? 0 };
 }
 

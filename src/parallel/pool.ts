@@ -17,6 +17,14 @@ import type { InitMessage, Job, JobResult, WorkerInit } from './protocol.js';
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
+  /** Called when the job leaves the queue for a worker. */
+  onStart?: (() => void) | undefined;
+}
+
+/** Per-job options: an abort signal (a job still waiting is taken out of the queue), and a callback when a worker takes it. */
+export interface JobOptions {
+  signal?: AbortSignal;
+  onStart?: () => void;
 }
 
 /** Rebuilds a typed error thrown inside a worker. */
@@ -91,16 +99,17 @@ export class WorkerPool {
       this.pending.set(job.id, { worker: w, p });
       w.ref();
       w.postMessage(job);
+      p.onStart?.();
     }
     if (this.pending.size === 0) for (const w of this.workers) w.unref();
   }
 
-  private submit<T>(op: Job['op'], input: string | Uint8Array, source?: string, signal?: AbortSignal): Promise<T> {
+  private submit<T>(op: Job['op'], input: string | Uint8Array, source?: string, signal?: AbortSignal, onStart?: () => void): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<T>((resolve, reject) => {
       const job: Job = source === undefined ? { id: this.nextId++, op, input } : { id: this.nextId++, op, input, source };
-      const entry = { job, p: { resolve: resolve as (v: unknown) => void, reject } };
+      const entry = { job, p: { resolve: resolve as (v: unknown) => void, reject, onStart } };
       this.queue.push(entry);
       // An aborted job still waiting is taken out of the queue; one already running runs to its end.
       signal?.addEventListener(
@@ -128,12 +137,12 @@ export class WorkerPool {
     return this.pending.size;
   }
 
-  embed(input: string | Uint8Array, source?: string, options: { signal?: AbortSignal } = {}): Promise<Analysis<EncodedFace>> {
-    return this.submit('embed', input, source, options.signal);
+  embed(input: string | Uint8Array, source?: string, options: JobOptions = {}): Promise<Analysis<EncodedFace>> {
+    return this.submit('embed', input, source, options.signal, options.onStart);
   }
 
-  detect(input: string | Uint8Array, source?: string, options: { signal?: AbortSignal } = {}): Promise<Analysis<Face>> {
-    return this.submit('detect', input, source, options.signal);
+  detect(input: string | Uint8Array, source?: string, options: JobOptions = {}): Promise<Analysis<Face>> {
+    return this.submit('detect', input, source, options.signal, options.onStart);
   }
 
   /** Stop taking jobs and hand the threads back to the reserve once in-flight jobs are done. */

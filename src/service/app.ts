@@ -13,6 +13,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { describeEncoder, Gallery } from '../gallery/gallery.js';
 import { galleryStack, resolveStack } from '../models/stacks.js';
@@ -23,7 +24,7 @@ import type { ServiceContext } from './context.js';
 import { notFound, toAnswer } from './errors.js';
 import { Inference } from './inference.js';
 import { KeyStore } from './keys.js';
-import { jsonBodyLimit, multipartLimits, registerRateLimit } from './limits.js';
+import { multipartLimits, registerRateLimit, SMALL_BODY_LIMIT } from './limits.js';
 import { ServiceMetrics } from './metrics.js';
 import { recognitionRoutes } from './routes/recognition.js';
 import { subjectRoutes } from './routes/subjects.js';
@@ -37,6 +38,54 @@ export interface AppOptions {
 }
 
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * The web page's headers: its own scripts, styles and API only (same origin; photos shown from blob:
+ * URLs, the favicon a data: URL), never framed (clickjacking), no MIME sniffing, no referrer.
+ */
+export const PAGE_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/** Query parameters whose values are never logged. */
+const SECRET_PARAM = /key|token|secret|passw|auth|session|signature/i;
+
+/**
+ * The request's URL as logged: the path, and the query string with secrets redacted (a key sent as
+ * `?api_key=lk_…` by mistake: the parameters named like a secret, and anything shaped like a key).
+ */
+export function logUrl(url: string): string {
+  const q = url.indexOf('?');
+  const pathPart = (q < 0 ? url : url.slice(0, q)).replace(/lk_[A-Za-z0-9_-]+/g, 'lk_***');
+  if (q < 0) return pathPart;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((kv) => {
+      const eq = kv.indexOf('=');
+      const name = eq < 0 ? kv : kv.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // a malformed escape: judge the raw name
+      }
+      if (eq >= 0 && SECRET_PARAM.test(decoded)) return `${name}=***`;
+      return kv.replace(/lk_[A-Za-z0-9_%-]+/gi, 'lk_***');
+    });
+  return `${pathPart}?${params.join('&')}`;
+}
+
+/** The request's connection was closed by the client before its body was read (an aborted upload). */
+function clientAborted(raw: IncomingMessage, err: unknown): boolean {
+  if (raw.complete) return false;
+  return raw.destroyed || raw.socket?.destroyed === true || (err as { code?: unknown }).code === 'ECONNRESET';
+}
 
 export async function buildApp(config: ServiceConfig, options: AppOptions = {}): Promise<FastifyInstance> {
   // Without a configured model, the stack the gallery was enrolled with (else the default).
@@ -70,11 +119,13 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
       serializers: { req: () => ({}), res: () => ({}) },
     },
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: jsonBodyLimit(config),
+    // Routes taking images raise it for themselves (jsonBodyLimit).
+    bodyLimit: SMALL_BODY_LIMIT,
     requestTimeout: config.timeoutMs,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { formats: { binary: true } } },
+    // removeAdditional false: a property a schema does not allow is refused (400), not silently dropped.
+    ajv: { customOptions: { formats: { binary: true }, removeAdditional: false } },
   });
   app.decorate('service', ctx);
 
@@ -97,7 +148,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, reply.elapsedTime / 1000);
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    request.log.info({ method: request.method, url: logUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
   // Closing: answers still being worked on end their connection, so the server can close as soon as
   // the last one is sent (otherwise a keep-alive connection would hold it up to its 72 s timeout).
@@ -118,6 +169,12 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
   });
 
   app.setErrorHandler((err, request, reply) => {
+    // The client went away mid-request (mid-upload, usually): its fault, nobody reads the answer, no
+    // response is counted (onResponse never runs for a destroyed socket).
+    if (clientAborted(request.raw, err)) {
+      request.log.info({ method: request.method, url: logUrl(request.url), ms: Math.round(reply.elapsedTime * 10) / 10 }, 'client aborted');
+      return reply.status(400).send({ error: { code: 'E_CLIENT_ABORTED', message: 'the client closed the connection before the request was read' } });
+    }
     const a = toAnswer(err);
     if (a.code === 'E_INTERNAL') request.log.error({ error: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } }, 'internal error');
     if (a.code === 'E_BUSY' || a.code === 'E_TIMEOUT') metrics.rejected.inc({ reason: a.code === 'E_BUSY' ? 'busy' : 'timeout' });
@@ -156,10 +213,18 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
   subjectRoutes(app, ctx);
 
   if (existsSync(path.join(config.webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: config.webDir, prefix: '/', decorateReply: false });
+    await app.register(fastifyStatic, {
+      root: config.webDir,
+      prefix: '/',
+      decorateReply: false,
+      setHeaders: (reply) => {
+        reply.headers(PAGE_HEADERS);
+      },
+    });
   } else {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply
+        .headers(PAGE_HEADERS)
         .type('text/html; charset=utf-8')
         .send('<!doctype html><title>likeness</title><h1>likeness</h1><p>The web page is not built (<code>web/dist</code>). The API: <a href="/docs">/docs</a>, <a href="/openapi.json">/openapi.json</a>.</p>'),
     );

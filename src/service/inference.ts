@@ -9,7 +9,7 @@
 import { encodePng } from '../image/index.js';
 import type { Analysis, EncodedFace, Face } from '../likeness.js';
 import type { StackSpec } from '../models/spec.js';
-import { WorkerPool } from '../parallel/pool.js';
+import { WorkerPool, type JobOptions } from '../parallel/pool.js';
 import { HttpError } from './errors.js';
 import { LikenessError } from '../errors.js';
 
@@ -26,6 +26,26 @@ export interface InferenceOptions {
   maxFaces: number;
   /** The model stack the workers load. */
   stack: StackSpec;
+  /** Tests: a stand-in for the worker pool (default: a WorkerPool of `workers` threads). */
+  pool?: InferencePool;
+}
+
+/** What Inference needs of a worker pool. */
+export interface InferencePool {
+  readonly queueDepth: number;
+  readonly running: number;
+  embed(input: Uint8Array, source: string, options?: JobOptions): Promise<Analysis<EncodedFace>>;
+  detect(input: Uint8Array, source: string, options?: JobOptions): Promise<Analysis<Face>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Seconds until `admitted` images (running and waiting) are through `workers` workers, each image
+ * taking `serviceMs` on a worker (its time on the worker, not counting its wait in the queue: the
+ * queue is what the estimate adds up, so counting the wait in the per-image time counts it twice).
+ */
+export function retryAfterSeconds(admitted: number, workers: number, serviceMs: number): number {
+  return Math.max(1, Math.ceil((Math.ceil(admitted / workers) * serviceMs) / 1000));
 }
 
 /** More faces in one image than the service accepts. */
@@ -36,17 +56,17 @@ export class TooManyFacesError extends LikenessError {
 }
 
 export class Inference {
-  readonly pool: WorkerPool;
+  readonly pool: InferencePool;
   /** Images admitted whose job has not finished. */
   private admitted = 0;
-  /** Mean job time (ms), exponentially weighted: the Retry-After estimate. */
+  /** Mean time of a job on a worker (ms, from a worker taking it to its result), exponentially weighted: the Retry-After estimate. */
   private meanMs = 200;
   private warm: Promise<void> | undefined;
   ready = false;
 
   constructor(private readonly options: InferenceOptions) {
     // One more face than allowed is enough to know the image has too many, and bounds the work.
-    this.pool = new WorkerPool(options.workers, {
+    this.pool = options.pool ?? new WorkerPool(options.workers, {
       maxPixels: options.maxPixels,
       detection: { maxFaces: options.maxFaces + 1 },
       model: options.stack,
@@ -77,8 +97,9 @@ export class Inference {
     return this.warm;
   }
 
-  private retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil(((this.admitted / this.options.workers) * this.meanMs) / 1000));
+  /** The Retry-After of a refused request (seconds). */
+  retryAfterSeconds(): number {
+    return retryAfterSeconds(this.admitted, this.options.workers, this.meanMs);
   }
 
   detect(images: readonly ImageJob[], signal: AbortSignal): Promise<Analysis<Face>[]> {
@@ -97,11 +118,12 @@ export class Inference {
     }
     this.admitted += images.length;
     const jobs = images.map((img) => {
-      const t0 = performance.now();
-      const p = op === 'embed' ? this.pool.embed(img.bytes, img.source, { signal }) : this.pool.detect(img.bytes, img.source, { signal });
+      let t0: number | undefined;
+      const opts: JobOptions = { signal, onStart: () => (t0 = performance.now()) };
+      const p = op === 'embed' ? this.pool.embed(img.bytes, img.source, opts) : this.pool.detect(img.bytes, img.source, opts);
       const settled = p.then(
         () => {
-          this.meanMs = 0.9 * this.meanMs + 0.1 * (performance.now() - t0);
+          if (t0 !== undefined) this.meanMs = 0.9 * this.meanMs + 0.1 * (performance.now() - t0);
         },
         () => undefined,
       );

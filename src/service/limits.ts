@@ -9,9 +9,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceConfig } from './config.js';
 import { badRequest, HttpError, tooLarge } from './errors.js';
 
-/** JSON bodies carry base64 images (4 bytes per 3) and a little more. */
-export function jsonBodyLimit(c: ServiceConfig): number {
-  return Math.ceil((c.maxUploadBytes * 4) / 3) * c.maxImages + 64 * 1024;
+/** Bodies without images (subjects: a name and at most 64 KB of metadata as JSON) and the default of routes without a body. */
+export const SMALL_BODY_LIMIT = 128 * 1024;
+
+/**
+ * A JSON body's limit from what its route takes: `images` base64 images (4 bytes per 3) and
+ * `extra` bytes more (fields, encodings). Each route sets its own (Fastify's per-route bodyLimit),
+ * so a route taking one image or none cannot be sent a body sized for maxImages.
+ */
+export function jsonBodyLimit(c: ServiceConfig, images: number, extra = 64 * 1024): number {
+  return Math.ceil((c.maxUploadBytes * 4) / 3) * images + extra;
 }
 
 export function multipartLimits(c: ServiceConfig): { fileSize: number; files: number; fields: number; fieldSize: number; parts: number } {

@@ -16,7 +16,7 @@ export const errorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', description: 'Stable code: E_UNAUTHORIZED, E_FORBIDDEN, E_NOT_FOUND, E_TOO_LARGE, E_IMAGE_TOO_LARGE, E_NO_FACE, E_MULTIPLE_FACES, E_TOO_MANY_FACES, E_IMAGE_DECODE, E_RATE_LIMITED, E_BUSY, E_TIMEOUT, E_BAD_REQUEST, E_INTERNAL, …' },
+        code: { type: 'string', description: 'Stable code: E_UNAUTHORIZED, E_FORBIDDEN, E_NOT_FOUND, E_TOO_LARGE, E_IMAGE_TOO_LARGE, E_NO_FACE, E_MULTIPLE_FACES, E_TOO_MANY_FACES, E_IMAGE_DECODE, E_INVALID_ENCODING, E_RATE_LIMITED, E_BUSY, E_TIMEOUT, E_BAD_REQUEST, E_INTERNAL, …' },
         message: { type: 'string', description: 'A human sentence' },
       },
     },
@@ -163,7 +163,7 @@ const encoding = { type: 'array', items: num, minItems: 1, maxItems: 4096, descr
 function body(json: Record<string, unknown>, multipart: Record<string, unknown>, requiredJson: string[] = []) {
   return {
     content: {
-      'application/json': { schema: { type: 'object', ...(requiredJson.length ? { required: requiredJson } : {}), properties: json } },
+      'application/json': { schema: { type: 'object', additionalProperties: false, ...(requiredJson.length ? { required: requiredJson } : {}), properties: json } },
       'multipart/form-data': { schema: { type: 'object', nullable: true, properties: multipart } },
     },
   };
@@ -183,11 +183,13 @@ export const enrolBody = body(
 
 export const createSubjectBody = {
   type: 'object',
+  additionalProperties: false,
   required: ['name'],
   properties: { name: { type: 'string', minLength: 1, maxLength: 256 }, metadata: { type: 'object', additionalProperties: true } },
 } as const;
 export const patchSubjectBody = {
   type: 'object',
+  additionalProperties: false,
   minProperties: 1,
   properties: { name: { type: 'string', minLength: 1, maxLength: 256 }, metadata: { type: 'object', additionalProperties: true } },
 } as const;
@@ -196,7 +198,11 @@ export const idParams = { type: 'object', required: ['id'], properties: { id: { 
 export const faceParams = { type: 'object', required: ['id', 'faceId'], properties: { id: { type: 'string', description: 'Subject id' }, faceId: { type: 'string', description: 'Face id' } } } as const;
 export const listQuery = {
   type: 'object',
-  properties: { limit: { type: 'integer', minimum: 1, description: 'At most this many (default: all)' }, offset: { type: 'integer', minimum: 0, description: 'Skip this many first' } },
+  // Bounded: a number beyond SQLite's integers (1e20) would reach the store as a float.
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'At most this many (default: all), up to 1,000,000' },
+    offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, description: 'Skip this many first' },
+  },
 } as const;
 
 export const noContent = { type: 'null', description: 'Done, no content' } as const;

@@ -13,7 +13,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
-    el.setAttribute(k, v === true ? '' : String(v));
+    // Through the CSSOM: the page's Content-Security-Policy (style-src 'self') refuses style attributes.
+    if (k === 'style') el.style.cssText = String(v);
+    else el.setAttribute(k, v === true ? '' : String(v));
   }
   for (const c of children) if (c !== null && c !== undefined) el.append(c);
   return el;

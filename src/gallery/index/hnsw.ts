@@ -34,7 +34,7 @@
  * Measured recall and latency per size: bench/gallery.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Index as UsearchIndex } from 'usearch';
 import { GalleryNotInitialisedError } from '../errors.js';
@@ -470,6 +470,8 @@ export class HnswIndex implements SearchIndex {
     if (!this.saveable) throw new Error(`this HNSW graph still holds the bytes of ${this.removals} removed face(s): rebuild it before saving`);
     rmSync(`${file}.json`, { force: true });
     this.graph.save(`${file}.tmp`);
+    // The graph holds the encodings: owner-only, as the gallery file.
+    chmodSync(`${file}.tmp`, 0o600);
     renameSync(`${file}.tmp`, file);
     const ids = Buffer.alloc(this.faceIds.length * ID_BYTES, 0x20);
     for (let s = 0; s < this.faceIds.length; s++) {
@@ -478,7 +480,7 @@ export class HnswIndex implements SearchIndex {
       if (id.length !== ID_BYTES) throw new RangeError(`face id ${id} is not ${ID_BYTES} characters`);
       ids.write(id, s * ID_BYTES, 'latin1');
     }
-    writeFileSync(`${file}.ids.tmp`, ids);
+    writeFileSync(`${file}.ids.tmp`, ids, { mode: 0o600 });
     renameSync(`${file}.ids.tmp`, `${file}.ids`);
     const meta: HnswMeta = {
       format: FORMAT,

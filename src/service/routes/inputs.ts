@@ -4,6 +4,7 @@
  * below read numbers from either form the same way.
  */
 import type { FastifyRequest } from 'fastify';
+import { LikenessError } from '../../errors.js';
 import type { ServiceConfig } from '../config.js';
 import { badRequest, tooLarge } from '../errors.js';
 import { decodeBase64Image } from '../limits.js';
@@ -32,16 +33,20 @@ export async function readInputs(request: FastifyRequest, c: ServiceConfig, imag
     if (n > c.maxImages) throw tooLarge(`at most ${c.maxImages} images per request`);
   };
   if (request.isMultipart()) {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        if (!imageFields.includes(part.fieldname)) {
-          part.file.resume();
-          throw badRequest(`unexpected file field ${JSON.stringify(part.fieldname)}; expected ${imageFields.join(' or ')}`);
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          if (!imageFields.includes(part.fieldname)) {
+            part.file.resume();
+            throw badRequest(`unexpected file field ${JSON.stringify(part.fieldname)}; expected ${imageFields.join(' or ')}`);
+          }
+          add(part.fieldname, await part.toBuffer());
+        } else {
+          fields[part.fieldname] = part.value;
         }
-        add(part.fieldname, await part.toBuffer());
-      } else {
-        fields[part.fieldname] = part.value;
       }
+    } catch (e) {
+      throw multipartError(e);
     }
     return { images, fields };
   }
@@ -59,6 +64,18 @@ export async function readInputs(request: FastifyRequest, c: ServiceConfig, imag
     });
   }
   return { images, fields };
+}
+
+/**
+ * Our own errors and the multipart plugin's (FST_… codes: limits, media type) pass as they are; any
+ * other is the body parser's (busboy: no boundary, a malformed part, an unexpected end): the
+ * client's malformed body, 400.
+ */
+function multipartError(e: unknown): unknown {
+  if (e instanceof LikenessError) return e;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('FST_')) return e;
+  return badRequest(`malformed multipart/form-data body (${(e as Error).message ?? String(e)})`);
 }
 
 /** The one image of a field; 400 when it is missing or repeated. */

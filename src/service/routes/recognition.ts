@@ -1,13 +1,15 @@
 /** POST /v1/detect, /v1/embed, /v1/verify, /v1/identify and GET /v1/session. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { boxJson, faceJson } from '../../json.js';
 import { EncodingMismatchError, NoFaceError } from '../../errors.js';
+import { InvalidFaceError } from '../../gallery/errors.js';
+import { checkEmbedding } from '../../gallery/validate.js';
 import { mainFirst, type Analysis, type EncodedFace } from '../../likeness.js';
 import { decide } from '../../match/verify.js';
 import type { Box } from '../../types.js';
 import type { ServiceContext } from '../context.js';
 import { badRequest, HttpError, notFound } from '../errors.js';
-import { deadline } from '../limits.js';
+import { deadline, jsonBodyLimit } from '../limits.js';
 import { detectResult, embedResult, errors, identifyBody, identifyResult, imageBody, sessionResult, verifyBody, verifyResult } from '../schemas.js';
 import { numberField, oneImage, readInputs, stringField } from './inputs.js';
 
@@ -29,10 +31,30 @@ async function subjectEncoding(ctx: ServiceContext, id: string): Promise<Float32
   return e;
 }
 
+/**
+ * An encoding from the body, as the gallery takes them (checkEmbedding): finite and of unit length
+ * within UNIT_TOLERANCE, else 422 E_INVALID_ENCODING (an all-zero vector would verify as anyone,
+ * values of 1000 give meaningless distances).
+ */
 function encodingOf(v: unknown, name: string, dims: number): Float32Array {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw badRequest(`${name} must be an array of numbers`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw badRequest(`${name} must be an array of numbers`);
   if (v.length !== dims) throw new EncodingMismatchError(`${name} has ${v.length} dimensions; the model's encodings have ${dims}`);
-  return Float32Array.from(v as number[]);
+  try {
+    return checkEmbedding(Float32Array.from(v as number[]), dims, name);
+  } catch (e) {
+    if (e instanceof InvalidFaceError) throw new HttpError(422, 'E_INVALID_ENCODING', `${e.message.replace(/^invalid face: /, '')} (encodings come from /v1/embed)`);
+    throw e;
+  }
+}
+
+/** Before the schema's validation, which would coerce a null in an encoding to 0. */
+async function encodingsAreNumbers(request: FastifyRequest): Promise<void> {
+  const body = request.body as Record<string, unknown> | null | undefined;
+  if (!body || typeof body !== 'object') return;
+  for (const k of ['encoding1', 'encoding2']) {
+    const v = body[k];
+    if (Array.isArray(v) && !v.every((x) => typeof x === 'number')) throw badRequest(`${k} must be an array of numbers`);
+  }
 }
 
 export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -45,6 +67,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
 
   app.post('/v1/detect', {
     config: { role: 'recognize' },
+    bodyLimit: jsonBodyLimit(c, 1),
     schema: { tags: ['recognition'], summary: 'Every face of an image: box, score, 68 landmarks, 5 points (as `likeness detect --json`)', security, body: imageBody, response: { 200: detectResult, ...errors } },
   }, async (request, reply) => {
     const inputs = await readInputs(request, c, ['image'], { image: 'image' });
@@ -55,6 +78,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
 
   app.post('/v1/embed', {
     config: { role: 'recognize' },
+    bodyLimit: jsonBodyLimit(c, 1),
     schema: { tags: ['recognition'], summary: 'Every face of an image with its encoding (as `likeness embed --json`)', security, body: imageBody, response: { 200: embedResult, ...errors } },
   }, async (request, reply) => {
     const inputs = await readInputs(request, c, ['image'], { image: 'image' });
@@ -65,6 +89,9 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
 
   app.post('/v1/verify', {
     config: { role: 'recognize' },
+    // Two images, or two encodings of up to 4096 numbers (~24 characters each as JSON).
+    bodyLimit: jsonBodyLimit(c, 2, 2 * 4096 * 24 + 64 * 1024),
+    preValidation: encodingsAreNumbers,
     schema: {
       tags: ['recognition'],
       summary: 'Are these the same person? Two images (image1, image2), an image and an enrolled subject (image, subject), or two encodings (encoding1, encoding2)',
@@ -116,6 +143,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
 
   app.post('/v1/identify', {
     config: { role: 'recognize' },
+    bodyLimit: jsonBodyLimit(c, 1),
     schema: {
       tags: ['recognition'],
       summary: 'Who is in this photo? Every face with its nearest enrolled subjects and the open-set decision (match, or null: unknown)',

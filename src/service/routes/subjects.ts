@@ -10,7 +10,7 @@ import { MultipleFacesError, NoFaceError } from '../../errors.js';
 import type { NewFace, Subject } from '../../gallery/types.js';
 import type { ServiceContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
-import { deadline } from '../limits.js';
+import { deadline, jsonBodyLimit } from '../limits.js';
 import { createSubjectBody, enrolBody, enrolResult, errors, faceParams, idParams, listQuery, noContent, patchSubjectBody, subject, subjectDetail } from '../schemas.js';
 import { readInputs } from './inputs.js';
 
@@ -79,6 +79,7 @@ export function subjectRoutes(app: FastifyInstance, ctx: ServiceContext): void {
 
   app.post<{ Params: { id: string } }>('/v1/subjects/:id/faces', {
     config: { role: 'admin' },
+    bodyLimit: jsonBodyLimit(c, c.maxImages),
     schema: {
       tags,
       summary: 'Enrol faces: one or more photos showing exactly one face each; otherwise 422 and nothing is stored',
