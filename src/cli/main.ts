@@ -73,8 +73,9 @@ function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
  * Yields results in input order; failures come back as LikenessError values.
  */
 async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonOpts): Promise<(Analysis<Face | EncodedFace> | LikenessError)[]> {
+  // Faces main face first (mainFirst): the order `verify --face1 N` and `align` count in.
   const settle = (p: Promise<Analysis<Face | EncodedFace>>) =>
-    p.catch((e: unknown) => {
+    p.then((a) => ({ ...a, faces: mainFirst(a.faces, a) })).catch((e: unknown) => {
       if (e instanceof LikenessError && e.isInputError) return e;
       throw e;
     });
@@ -98,6 +99,9 @@ function reportFailures(results: readonly unknown[]): void {
   if (failed.length > 0) process.exitCode = EXIT_INPUT;
 }
 
+/** The one order of faces everywhere (detect, embed, align, verify --face1/--face2). */
+const FACE_ORDER = 'Faces are listed main face first (largest, nearest the photo\'s centre: area − 2 × squared offset from the centre), #0, #1, …: the numbers verify --face1/--face2 take.';
+
 export function buildProgram(): Command {
   const program = new Command('likeness')
     .description('Face verification and recognition: detect, align, encode and compare faces')
@@ -105,7 +109,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  withCommon(program.command('detect').description("find faces: box, score, 5 points (the detector's, or from the 68 landmarks) and the 68 landmarks when the stack has a landmark network").argument('<images...>', 'image files or folders of images'))
+  withCommon(program.command('detect').description(`find faces: box, score, 5 points (the detector's, or from the 68 landmarks) and the 68 landmarks when the stack has a landmark network. ${FACE_ORDER}`).argument('<images...>', 'image files or folders of images'))
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: CommonOpts) => {
       const files = await expandInputs(args);
@@ -123,7 +127,7 @@ export function buildProgram(): Command {
       reportFailures(results);
     });
 
-  withCommon(program.command('embed').description("L2-normalised encodings of every face (the stack's length: fusion 320, mobilefacenet 192, dlib 128)").argument('<images...>', 'image files or folders of images'), { mirror: true })
+  withCommon(program.command('embed').description(`L2-normalised encodings of every face (the stack's length: fusion 320, mobilefacenet 192, dlib 128). ${FACE_ORDER}`).argument('<images...>', 'image files or folders of images'), { mirror: true })
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: CommonOpts) => {
       const files = await expandInputs(args);

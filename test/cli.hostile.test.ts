@@ -1,0 +1,59 @@
+/**
+ * The CLI under hostile use (outside probes): face order, closed pipes, JSON failures, skipped
+ * files, unknown commands, lazy loading. Runs the built CLI (`npm run build` first).
+ */
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, runCli } from './helpers/cli.js';
+import { FACEAPI_DEMO, ROOT } from './helpers/data.js';
+
+const cli = (...args: string[]) => runCli(args);
+const sample = (n: number) => path.join(FACEAPI_DEMO, `sample${n}.jpg`);
+
+type Box = { x: number; y: number; width: number; height: number };
+type DetectOut = { file: string; width: number; height: number; faces: { box: Box; score: number }[] }[];
+
+/** insightface's main-face rule (as mainFaceScore in src/likeness.ts). */
+const mainScore = (b: Box, w: number, h: number) => {
+  const dx = b.x + b.width / 2 - w / 2;
+  const dy = b.y + b.height / 2 - h / 2;
+  return b.width * b.height - 2 * (dx * dx + dy * dy);
+};
+
+/** Run the CLI with its stdout through `sh -c '… | head -c N'`; returns the CLI's exit status (pipefail) and stderr. */
+function throughHead(args: string[], bytes: number): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  return new Promise((resolve) => {
+    const p = spawn('bash', ['-o', 'pipefail', '-c', `${quoted} 2>"$ERRFILE" | head -c ${bytes}`], { cwd: ROOT, env: { ...process.env, ERRFILE: path.join(os.tmpdir(), `likeness-epipe-${process.pid}.err`) } });
+    let stdout = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.on('close', async (code) => resolve({ code, stdout, stderr: await readFile(path.join(os.tmpdir(), `likeness-epipe-${process.pid}.err`), 'utf8') }));
+  });
+}
+
+describe('likeness CLI under hostile use', () => {
+  it('detect and embed list faces in the main-face order, the order verify --face1 N counts in', async () => {
+    const photos = [1, 2, 3, 4, 5, 6].map(sample);
+    const d = await cli('detect', ...photos, '--json');
+    expect(d.code, d.stderr).toBe(0);
+    const out = JSON.parse(d.stdout) as DetectOut;
+    for (const o of out) {
+      const s = o.faces.map((f) => mainScore(f.box, o.width, o.height));
+      expect(s, o.file).toEqual([...s].sort((a, b) => b - a));
+    }
+    const e = JSON.parse((await cli('embed', ...photos, '--json', '--no-mirror')).stdout) as DetectOut;
+    expect(e.map((o) => o.faces.map((f) => f.box))).toEqual(out.map((o) => o.faces.map((f) => f.box)));
+    // verify --face1 N uses detect's face #N
+    const five = out.find((o) => o.file === sample(5))!;
+    for (const n of [1, 3]) {
+      const v = await cli('verify', sample(5), sample(5), '--face1', String(n), '--json', '--no-mirror');
+      expect(v.code, v.stderr).toBe(0);
+      expect((JSON.parse(v.stdout) as { faces: Box[] }).faces[0]).toEqual(five.faces[n]!.box);
+    }
+    const help = await cli('detect', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/main face first/);
+  });
+});
