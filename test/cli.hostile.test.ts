@@ -57,3 +57,19 @@ describe('likeness CLI under hostile use', () => {
     expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/main face first/);
   });
 });
+
+describe('unknown commands', () => {
+  it('an unknown command exits 2 with one line on stderr, even with --help', async () => {
+    for (const args of [['watch', '--help'], ['watch'], ['watch', '--json']]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(/unknown command 'watch'/);
+      if (args.includes('--json')) expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'E_USAGE' } });
+      else expect(r.stdout).toBe('');
+    }
+    // known commands and help still work
+    expect((await cli('help', 'detect')).code).toBe(0);
+    expect((await cli('gallery', '--help')).code).toBe(0);
+  });
+});

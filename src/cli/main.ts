@@ -229,6 +229,10 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ error: { code, message: line } })}\n`);
     return status;
   };
+  // An unknown command is a usage error even with --help (commander would print the general help and exit 0).
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const known = new Set(['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]);
+  if (first !== undefined && argv[2] === first && !known.has(first)) return fail(EXIT_USAGE, 'E_USAGE', `unknown command '${first}' (run likeness --help for the commands)`);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
