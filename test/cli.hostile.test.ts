@@ -73,3 +73,54 @@ describe('unknown commands', () => {
     expect((await cli('gallery', '--help')).code).toBe(0);
   });
 });
+
+describe('closed pipes', () => {
+  it('`likeness embed DIR --json | head -c 30` ends quietly: exit 0, no EPIPE on stderr', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-pipe-'));
+    for (const n of [1, 2, 3, 4, 5, 6]) await copyFile(sample(n), path.join(dir, `s${n}.jpg`));
+    // ~150 kB of JSON: more than a pipe holds, so writes go on after head has gone.
+    const r = await throughHead(['embed', dir, '--json', '--no-mirror'], 30);
+    expect(r.stdout).toHaveLength(30);
+    expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(r.code).toBe(0);
+    const t = await throughHead(['detect', dir], 30);
+    expect(t.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(t.code).toBe(0);
+  });
+});
+
+describe('--json failures', () => {
+  it('every command family prints one JSON object with the error on stdout and keeps its exit status', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-jsonerr-'));
+    const db = path.join(dir, 'g.sqlite');
+    const nope = path.join(dir, 'nope.jpg');
+    const cases: [string[], number][] = [
+      [['verify', nope, nope, '--json'], 1],
+      [['align', nope, '--out', path.join(dir, 'chips'), '--json'], 1],
+      [['eval', 'verify', '--pairs', path.join(dir, 'nope.csv'), '--json'], 1],
+      [['eval', 'identify', '--protocol', path.join(dir, 'nope.csv'), '--json'], 1],
+      [['train', path.join(dir, 'nope'), '--out', path.join(dir, 'm.onnx'), '--json'], 1],
+      [['enroll', '--name', 'x', nope, '--db', db, '--json'], 1],
+      [['models', 'install', 'nosuch', '--json'], 1],
+      [['demo', path.join(dir, 'nope'), '--json'], 1],
+      [['detect', '--json'], 2],
+      [['verify', nope, '--json'], 2],
+      [['gallery', 'stats', '--db', db, '--json'], 2],
+      [['watch', '--json'], 2],
+    ];
+    for (const [args, code] of cases) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(code);
+      const out = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+      expect(Object.keys(out), args.join(' ')).toEqual(['error']);
+      expect(typeof out.error.code).toBe('string');
+      expect(out.error.message.length).toBeGreaterThan(0);
+    }
+    // batch commands (detect, embed, identify): the per-file array, the bad file with its error
+    for (const args of [['detect', nope, '--json'], ['embed', nope, '--json'], ['identify', nope, '--db', db, '--json']]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(JSON.parse(r.stdout), args.join(' ')).toEqual([{ file: nope, error: { code: 'E_IMAGE_READ', message: expect.any(String) } }]);
+    }
+  });
+});
