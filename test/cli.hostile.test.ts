@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from './helpers/cli.js';
 import { FACEAPI_DEMO, ROOT } from './helpers/data.js';
@@ -122,5 +123,41 @@ describe('--json failures', () => {
       expect(r.code, args.join(' ')).toBe(1);
       expect(JSON.parse(r.stdout), args.join(' ')).toEqual([{ file: nope, error: { code: 'E_IMAGE_READ', message: expect.any(String) } }]);
     }
+  });
+});
+
+describe('folders with files likeness does not read', () => {
+  it('each skipped file is reported on stderr and in the --json output (detect, embed, identify, enroll)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-skip-'));
+    const person = path.join(dir, 'people', 'ann');
+    await mkdir(person, { recursive: true });
+    // one face: sample2's right-hand person
+    await sharp(sample(2)).extract({ left: 1343, top: 82, width: 400, height: 400 }).jpeg().toFile(path.join(person, 'a.jpg'));
+    await writeFile(path.join(person, 'b.avif'), Buffer.alloc(64));
+    await writeFile(path.join(person, 'notes.txt'), 'hello');
+    const avif = path.join(person, 'b.avif');
+    const txt = path.join(person, 'notes.txt');
+    for (const cmd of ['detect', 'embed']) {
+      const t = await cli(cmd, dir);
+      expect(t.code, t.stderr).toBe(0);
+      expect(t.stderr).toContain(`${avif}: skipped, .avif is not an image type`);
+      expect(t.stderr).toContain(`${txt}: skipped`);
+      const j = await cli(cmd, dir, '--json');
+      const out = JSON.parse(j.stdout) as { file: string; skipped?: { code: string } }[];
+      expect(out.map((o) => o.file)).toEqual([path.join(person, 'a.jpg'), avif, txt]);
+      expect(out[1]!.skipped).toMatchObject({ code: 'E_UNSUPPORTED_TYPE' });
+    }
+    const db = path.join(dir, 'g.sqlite');
+    const e = await cli('enroll', '--from', path.join(dir, 'people'), '--db', db, '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toContain(`${avif}: skipped`);
+    expect((JSON.parse(e.stdout) as { unsupported: { file: string }[] }).unsupported.map((u) => u.file)).toEqual([avif, txt]);
+    const n = await cli('enroll', '--name', 'bob', person, '--db', db, '--json');
+    expect(n.code, n.stderr).toBe(0);
+    expect(n.stderr).toContain(`${avif}: skipped`);
+    expect((JSON.parse(n.stdout) as { skipped: { file: string }[] }).skipped.map((u) => u.file)).toEqual([avif, txt]);
+    const i = await cli('identify', person, '--db', db, '--json');
+    expect(i.stderr).toContain(`${txt}: skipped`);
+    expect((JSON.parse(i.stdout) as { file: string }[]).map((o) => o.file)).toEqual([path.join(person, 'a.jpg'), avif, txt]);
   });
 });

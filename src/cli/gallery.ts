@@ -15,7 +15,7 @@ import type { Candidate } from '../match/identify.js';
 import { resolveStack } from '../models/stacks.js';
 import { galleryModel, modelOption, requestedModel } from './model.js';
 import { readPeople } from '../image/folders.js';
-import { expandInputs } from './files.js';
+import { expandInputs, reportSkipped, skippedFile, type SkippedFile } from './files.js';
 import { boxJson, boxText, UsageFailure } from './output.js';
 
 export const DEFAULT_DB = (): string => process.env.LIKENESS_DB ?? 'likeness.sqlite';
@@ -79,16 +79,22 @@ export function galleryCommands(program: Command): void {
       if (o.from && (o.name || images.length > 0)) throw new UsageFailure('--from cannot be combined with --name or photos');
       await withGallery(o.db, async (g) => {
         if (!o.from) {
-          const r = await g.enroll(o.name!, await expandInputs(images), { thumbnails: o.thumbnails ?? false });
-          if (o.json) process.stdout.write(`${JSON.stringify({ subject: r.subject, faces: r.faces.map((f) => ({ id: f.id, score: f.score })) })}\n`);
+          const skipped: SkippedFile[] = [];
+          const files = await expandInputs(images, skipped);
+          reportSkipped(skipped);
+          const r = await g.enroll(o.name!, files, { thumbnails: o.thumbnails ?? false });
+          if (o.json) process.stdout.write(`${JSON.stringify({ subject: r.subject, faces: r.faces.map((f) => ({ id: f.id, score: f.score })), ...(skipped.length > 0 ? { skipped } : {}) })}\n`);
           else process.stdout.write(`enrolled ${r.subject.name} (${r.subject.id}) with ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
           return;
         }
-        const people = (await readPeople(o.from)).map((p): [string, string[]] => [p.name, p.files]);
+        const notImages: string[] = [];
+        const people = (await readPeople(o.from, notImages)).map((p): [string, string[]] => [p.name, p.files]);
+        const unsupported = notImages.map(skippedFile);
+        reportSkipped(unsupported);
         const total = people.reduce((n, [, f]) => n + f.length, 0);
         const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'enrolling [{bar}] {value}/{total} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
         bar?.start(total, 0);
-        const report = { enrolled: 0, alreadyEnrolled: 0, skipped: [] as { file: string; reason: string }[] };
+        const report = { enrolled: 0, alreadyEnrolled: 0, skipped: [] as { file: string; reason: string }[], unsupported };
         let done = 0;
         for (const [name, files] of people) {
           for (const file of files) {
@@ -111,7 +117,7 @@ export function galleryCommands(program: Command): void {
         bar?.stop();
         if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else {
-          process.stdout.write(`enrolled ${report.enrolled} photos of ${people.length} people (${report.alreadyEnrolled} already enrolled, ${report.skipped.length} skipped)\n`);
+          process.stdout.write(`enrolled ${report.enrolled} photos of ${people.length} people (${report.alreadyEnrolled} already enrolled, ${report.skipped.length} skipped${unsupported.length > 0 ? `, ${unsupported.length} not images` : ''})\n`);
           for (const s of report.skipped) process.stdout.write(`  skipped ${s.reason}\n`);
         }
       }, {}, o.model);
@@ -138,7 +144,9 @@ export function galleryCommands(program: Command): void {
     .addOption(modelOption('the model stack (default: the one the gallery was enrolled with)'))
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; hubness: boolean; index: 'exact' | 'hnsw'; model?: string; json?: boolean }) => {
-      const files = await expandInputs(args);
+      const skipped: SkippedFile[] = [];
+      const files = await expandInputs(args, skipped);
+      reportSkipped(skipped);
       if (o.index === 'hnsw' && isPostgresLocation(o.db ?? DEFAULT_DB())) throw new UsageFailure('--index hnsw is for SQLite galleries: a PostgreSQL gallery already searches with pgvector\'s HNSW index');
       await withGallery(o.db, async (g) => {
         const out = [];
@@ -166,7 +174,7 @@ export function galleryCommands(program: Command): void {
             out.push({ file, error: { code: e.code, message: e.message } });
           }
         }
-        if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+        if (o.json) process.stdout.write(`${JSON.stringify([...out, ...skipped])}\n`);
         if (failed > 0) process.exitCode = 1;
       }, o.index === 'hnsw' ? { hnsw: {} } : {}, o.model);
     });
@@ -276,7 +284,10 @@ export function galleryCommands(program: Command): void {
       const store = await openGallery(o.db ?? DEFAULT_DB());
       try {
         const byHash = new Map<string, string>();
-        for (const f of await expandInputs([o.from])) byHash.set(createHash('sha256').update(await readFile(f)).digest('hex'), f);
+        const skipped: SkippedFile[] = [];
+        const photos = await expandInputs([o.from], skipped);
+        reportSkipped(skipped);
+        for (const f of photos) byHash.set(createHash('sha256').update(await readFile(f)).digest('hex'), f);
         const reencoded: { faceId: string; embedding: Float32Array }[] = [];
         const missing: string[] = [];
         const gallery = Gallery.wrap(store, likeness);

@@ -11,7 +11,7 @@ import { LikenessError } from '../errors.js';
 import { Likeness, mainFirst, type Analysis, type EncodedFace, type Face, type LikenessOptions } from '../likeness.js';
 import { WorkerPool } from '../parallel/pool.js';
 import { runSeedDemo } from './demo.js';
-import { expandInputs } from './files.js';
+import { expandInputs, reportSkipped, type SkippedFile } from './files.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 import { modelOption, requestedModel } from './model.js';
@@ -79,7 +79,7 @@ async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonO
       if (e instanceof LikenessError && e.isInputError) return e;
       throw e;
     });
-  if (files.length === 0) throw new InputFailure('no image files given (the folders are empty)');
+  if (files.length === 0) throw new InputFailure('no image files given (the folders hold no images)');
   if (files.length === 1) {
     const l = await Likeness.create(engineOptions(o));
     return [await settle(level === 'embed' ? l.embed(files[0]!) : l.detect(files[0]!))];
@@ -112,11 +112,13 @@ export function buildProgram(): Command {
   withCommon(program.command('detect').description(`find faces: box, score, 5 points (the detector's, or from the 68 landmarks) and the 68 landmarks when the stack has a landmark network. ${FACE_ORDER}`).argument('<images...>', 'image files or folders of images'))
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: CommonOpts) => {
-      const files = await expandInputs(args);
+      const skipped: SkippedFile[] = [];
+      const files = await expandInputs(args, skipped);
+      reportSkipped(skipped);
       const results = await analyseAll(files, 'detect', o);
       if (o.json) {
         const out = results.map((r, i) => (r instanceof LikenessError ? { file: files[i], error: { code: r.code, message: r.message } } : { file: files[i], width: r.width, height: r.height, faces: r.faces.map(faceJson) }));
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        process.stdout.write(`${JSON.stringify([...out, ...skipped])}\n`);
       } else {
         results.forEach((r, i) => {
           if (r instanceof LikenessError) return;
@@ -130,7 +132,9 @@ export function buildProgram(): Command {
   withCommon(program.command('embed').description(`L2-normalised encodings of every face (the stack's length: fusion 320, mobilefacenet 192, dlib 128). ${FACE_ORDER}`).argument('<images...>', 'image files or folders of images'), { mirror: true })
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: CommonOpts) => {
-      const files = await expandInputs(args);
+      const skipped: SkippedFile[] = [];
+      const files = await expandInputs(args, skipped);
+      reportSkipped(skipped);
       const results = await analyseAll(files, 'embed', o);
       if (o.json) {
         const out = results.map((r, i) =>
@@ -138,7 +142,7 @@ export function buildProgram(): Command {
             ? { file: files[i], error: { code: r.code, message: r.message } }
             : { file: files[i], width: r.width, height: r.height, faces: r.faces.map((f) => ({ ...faceJson(f), embedding: Array.from((f as EncodedFace).embedding) })) },
         );
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        process.stdout.write(`${JSON.stringify([...out, ...skipped])}\n`);
       } else {
         results.forEach((r, i) => {
           if (r instanceof LikenessError) return;
