@@ -161,3 +161,34 @@ describe('folders with files likeness does not read', () => {
     expect((JSON.parse(i.stdout) as { file: string }[]).map((o) => o.file)).toEqual([path.join(person, 'a.jpg'), avif, txt]);
   });
 });
+
+describe('lazy loading', () => {
+  /** The npm packages a CLI run loaded (CommonJS ones, from require.cache: see test/helpers/loaded-modules.mjs). */
+  async function packagesLoaded(args: string[]): Promise<Set<string>> {
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'likeness-modules-')), 'modules.txt');
+    const preload = path.join(ROOT, 'test', 'helpers', 'loaded-modules.mjs');
+    await new Promise<void>((resolve, reject) => {
+      const p = spawn(process.execPath, ['--import', preload, BIN, ...args], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, LIKENESS_LOADED_MODULES: out } });
+      p.on('error', reject);
+      p.on('close', () => resolve());
+    });
+    const files = (await readFile(out, 'utf8')).split('\n');
+    return new Set(files.flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1] ?? []));
+  }
+  const HEAVY = ['onnxruntime-node', 'sharp', '@tensorflow/tfjs', '@tensorflow/tfjs-core', 'fastify', 'pg', 'better-sqlite3'];
+
+  it('--help, a command\'s --help and `models` load none of onnxruntime, sharp, tfjs, fastify, pg, better-sqlite3', async () => {
+    for (const args of [['--help'], ['detect', '--help'], ['gallery', 'stats', '--help'], ['serve', '--help'], ['models']]) {
+      const loaded = await packagesLoaded(args);
+      expect(loaded.has('commander'), args.join(' ')).toBe(true); // the probe sees CommonJS packages
+      for (const h of HEAVY) expect(loaded.has(h), `${args.join(' ')} loads ${h}`).toBe(false);
+    }
+    // a SQLite gallery command loads SQLite, not PostgreSQL or a model
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-lazy-'));
+    const stats = await packagesLoaded(['gallery', 'stats', '--db', path.join(dir, 'g.sqlite')]);
+    expect(stats.has('better-sqlite3')).toBe(true);
+    for (const h of ['onnxruntime-node', 'sharp', 'pg', 'fastify']) expect(stats.has(h), `gallery stats loads ${h}`).toBe(false);
+    // and a command that needs the models loads them
+    expect((await packagesLoaded(['detect', sample(2)])).has('onnxruntime-node')).toBe(true);
+  });
+});

@@ -1,16 +1,14 @@
 /** Gallery commands: enroll, identify, subjects, gallery stats — thin shells over Gallery. */
-import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { LikenessError } from '../errors.js';
-import { Gallery } from '../gallery/gallery.js';
+import type { Gallery } from '../gallery/gallery.js';
 import { UnknownSubjectError } from '../gallery/errors.js';
-import { isPostgresLocation, openGallery, type OpenGalleryOptions } from '../gallery/open.js';
+import type { OpenGalleryOptions } from '../gallery/open.js';
 import type { GalleryStore } from '../gallery/store.js';
-import { Likeness } from '../likeness.js';
 import type { Candidate } from '../match/identify.js';
 import { resolveStack } from '../models/stacks.js';
 import { galleryModel, modelOption, requestedModel } from './model.js';
@@ -30,6 +28,7 @@ const positiveInt = (name: string) => (v: string): number => {
 
 async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>, storeOptions: OpenGalleryOptions = {}, model?: string): Promise<T> {
   const location = db ?? DEFAULT_DB();
+  const [{ openGallery }, { Gallery }, { Likeness }] = await Promise.all([import('../gallery/open.js'), import('../gallery/gallery.js'), import('../likeness.js')]);
   // Without --model, encode with the stack the gallery was enrolled with.
   const probe = await openGallery(location, storeOptions);
   let chosen: string | undefined;
@@ -53,6 +52,7 @@ async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promis
  * of a trained model is handled too), or the default model's for a new gallery.
  */
 async function withStore<T>(db: string | undefined, fn: (store: GalleryStore) => Promise<T>): Promise<T> {
+  const { openGallery } = await import('../gallery/open.js');
   const store = await openGallery(db ?? DEFAULT_DB());
   try {
     const spec = resolveStack(requestedModel(undefined)).embedder;
@@ -92,6 +92,7 @@ export function galleryCommands(program: Command): void {
         const unsupported = notImages.map(skippedFile);
         reportSkipped(unsupported);
         const total = people.reduce((n, [, f]) => n + f.length, 0);
+        const { default: cliProgress } = await import('cli-progress');
         const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'enrolling [{bar}] {value}/{total} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
         bar?.start(total, 0);
         const report = { enrolled: 0, alreadyEnrolled: 0, skipped: [] as { file: string; reason: string }[], unsupported };
@@ -147,6 +148,7 @@ export function galleryCommands(program: Command): void {
       const skipped: SkippedFile[] = [];
       const files = await expandInputs(args, skipped);
       reportSkipped(skipped);
+      const { isPostgresLocation } = await import('../gallery/open.js');
       if (o.index === 'hnsw' && isPostgresLocation(o.db ?? DEFAULT_DB())) throw new UsageFailure('--index hnsw is for SQLite galleries: a PostgreSQL gallery already searches with pgvector\'s HNSW index');
       await withGallery(o.db, async (g) => {
         const out = [];
@@ -280,6 +282,7 @@ export function galleryCommands(program: Command): void {
     .requiredOption('--from <dir>', 'folder (searched recursively) holding the enrolled photos')
     .addOption(modelOption('the model stack to re-encode with'))
     .action(async (o: { db?: string; from: string; model?: string }) => {
+      const [{ openGallery }, { Gallery }, { Likeness }] = await Promise.all([import('../gallery/open.js'), import('../gallery/gallery.js'), import('../likeness.js')]);
       const likeness = await Likeness.create(requestedModel(o.model) === undefined ? {} : { model: requestedModel(o.model)! });
       const store = await openGallery(o.db ?? DEFAULT_DB());
       try {

@@ -6,11 +6,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { encodePng } from '../image/index.js';
 import { LikenessError } from '../errors.js';
-import { Likeness, mainFirst, type Analysis, type EncodedFace, type Face, type LikenessOptions } from '../likeness.js';
-import { WorkerPool } from '../parallel/pool.js';
-import { runSeedDemo } from './demo.js';
+// Heavy modules (onnxruntime, sharp, SQLite, PostgreSQL, fastify, tfjs) are imported inside the
+// actions that need them: `--help` and the commands that load no model stay fast.
+import type { Analysis, EncodedFace, Face, LikenessOptions } from '../likeness.js';
 import { expandInputs, reportSkipped, type SkippedFile } from './files.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
@@ -73,6 +72,7 @@ function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
  * Yields results in input order; failures come back as LikenessError values.
  */
 async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonOpts): Promise<(Analysis<Face | EncodedFace> | LikenessError)[]> {
+  const { Likeness, mainFirst } = await import('../likeness.js');
   // Faces main face first (mainFirst): the order `verify --face1 N` and `align` count in.
   const settle = (p: Promise<Analysis<Face | EncodedFace>>) =>
     p.then((a) => ({ ...a, faces: mainFirst(a.faces, a) })).catch((e: unknown) => {
@@ -85,6 +85,7 @@ async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonO
     return [await settle(level === 'embed' ? l.embed(files[0]!) : l.detect(files[0]!))];
   }
   const e = engineOptions(o);
+  const { WorkerPool } = await import('../parallel/pool.js');
   const pool = new WorkerPool(Math.min(files.length, os.availableParallelism()), { ...e, intraOpThreads: o.threads ?? 1 });
   try {
     return await Promise.all(files.map((f) => settle(level === 'embed' ? pool.embed(f) : pool.detect(f))));
@@ -162,6 +163,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--face2 <i>', 'which face of image2, 0 = the main face (largest, near the centre)').argParser(num('--face2', 0, Infinity, true)))
     .option('--json', 'print JSON only')
     .action(async (a: string, b: string, o: CommonOpts & { threshold?: number; face1?: number; face2?: number }) => {
+      const { Likeness } = await import('../likeness.js');
       const l = await Likeness.create(engineOptions(o));
       const r = await l.verify(a, b, {
         ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
@@ -181,6 +183,7 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'folder for the chips (created if missing)')
     .option('--json', 'print JSON only')
     .action(async (file: string, o: CommonOpts & { out: string }) => {
+      const [{ Likeness, mainFirst }, { encodePng }] = await Promise.all([import('../likeness.js'), import('../image/index.js')]);
       const l = await Likeness.create(engineOptions(o));
       const a = await l.align(file);
       await mkdir(o.out, { recursive: true });
@@ -205,7 +208,7 @@ export function buildProgram(): Command {
     .argument('[dir]', 'the seed-assignment data folder', path.join('..', 'shared', 'data', 'seed-assignment'))
     .option('--json', 'print JSON only')
     .action(async (dir: string, o: { json?: boolean }) => {
-      await runSeedDemo(dir, o.json ?? false);
+      await (await import('./demo.js')).runSeedDemo(dir, o.json ?? false);
     });
 
   program.addCommand(evalCommand());

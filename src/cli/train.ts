@@ -4,14 +4,13 @@
  * prints its loss, active triplets and validation accuracy; Ctrl-C stops after the current batch
  * and saves the best model so far (exit status 130).
  */
-import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import { readPairs } from '../eval/pairs.js';
-import { checkPlotFile, plotTraining } from '../eval/plots.js';
 import type { HeadKind } from '../train/head.js';
 import { MINING_STRATEGIES, type MiningStrategy } from '../train/mining.js';
-import { saveModel, trainFromFolder, TRAIN_DEFAULTS, TRAIN_STACK, type TrainMode } from '../train/index.js';
+import { TRAIN_DEFAULTS, TRAIN_STACK } from '../train/defaults.js';
+import type { TrainMode } from '../train/index.js';
 import { requestedModel } from './model.js';
 import type { EpochReport } from '../train/trainer.js';
 import { UsageFailure } from './output.js';
@@ -77,6 +76,7 @@ export function trainCommand(): Command {
     .action(async (dir: string, o: TrainOpts) => {
       if (path.extname(o.out).toLowerCase() !== '.onnx') throw new UsageFailure('--out must name an .onnx file');
       const plotFile = o.plot === false ? undefined : (o.plot ?? o.out.replace(/\.onnx$/i, '-training.svg'));
+      const [{ checkPlotFile, plotTraining }, { saveModel, trainFromFolder }] = await Promise.all([import('../eval/plots.js'), import('../train/index.js')]);
       if (plotFile) checkPlotFile(plotFile);
       let exclude: Set<string> | undefined;
       if (o.excludePairs) {
@@ -92,7 +92,8 @@ export function trainCommand(): Command {
       };
       process.on('SIGINT', onSigint);
       const tty = process.stderr.isTTY === true;
-      const bar = tty ? new cliProgress.SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} batches | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+      const cliProgress = tty ? (await import('cli-progress')).default : undefined;
+      const bar = cliProgress ? new cliProgress.SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} batches | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
       let epoch = 0;
       let barRunning = false;
       try {
