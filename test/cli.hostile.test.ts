@@ -192,3 +192,44 @@ describe('lazy loading', () => {
     expect((await packagesLoaded(['detect', sample(2)])).has('onnxruntime-node')).toBe(true);
   });
 });
+
+describe('progress of long work', () => {
+  it('detect, embed, enroll --from and gallery reindex over 10+ photos print a progress line every ~10 % on a non-terminal stderr', async () => {
+    const faces = (JSON.parse(await readFile(path.join(ROOT, 'test', 'fixtures', 'faceapi-demo-faces.json'), 'utf8')) as { faces: Record<string, [number, number, number][]> }).faces;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-progress-'));
+    const people = path.join(dir, 'people');
+    let k = 0;
+    for (const [photo, list] of Object.entries(faces)) {
+      for (const [cx, cy, w] of list.slice(0, 2)) {
+        const img = sharp(path.join(FACEAPI_DEMO, photo));
+        const { width, height } = await img.metadata();
+        const side = Math.round(1.6 * w);
+        const left = Math.max(0, Math.min(width! - side, Math.round(cx - side / 2)));
+        const top = Math.max(0, Math.min(height! - side, Math.round(cy - side / 2)));
+        await mkdir(path.join(people, `p${k}`), { recursive: true });
+        await img.extract({ left, top, width: side, height: side }).jpeg().toFile(path.join(people, `p${k}`, 'face.jpg'));
+        k++;
+      }
+    }
+    expect(k).toBe(12);
+    const lines = (stderr: string, label: string) => stderr.split('\n').filter((l) => new RegExp(`^${label}: \\d+/12 \\(\\d+%\\), ETA \\d+ s$`).test(l));
+    const d = await cli('detect', people, '--json');
+    expect(d.code, d.stderr).toBe(0);
+    expect(lines(d.stderr, 'detecting').length).toBeGreaterThanOrEqual(8);
+    expect(lines(d.stderr, 'detecting').at(-1)).toMatch(/12\/12 \(100%\)/);
+    const e = await cli('embed', people, '--no-mirror');
+    expect(lines(e.stderr, 'encoding').length).toBeGreaterThanOrEqual(8);
+    const db = path.join(dir, 'g.sqlite');
+    const en = await cli('enroll', '--from', people, '--db', db);
+    expect(en.code, en.stderr).toBe(0);
+    expect(lines(en.stderr, 'enrolling').length).toBeGreaterThanOrEqual(8);
+    const enrolled = Number(/enrolled (\d+) photos/.exec(en.stdout)?.[1]);
+    expect(enrolled).toBeGreaterThanOrEqual(10);
+    const re = await cli('gallery', 'reindex', '--from', people, '--db', db, '--model', 'fusion');
+    expect(re.code, re.stderr).toBe(0);
+    expect(re.stderr.split('\n').filter((l) => new RegExp(`^re-encoding: \\d+/${enrolled} \\(\\d+%\\)`).test(l)).length).toBeGreaterThanOrEqual(8);
+    // a few files: no progress lines
+    const few = await cli('detect', sample(1), sample(2));
+    expect(few.stderr).toBe('');
+  });
+});

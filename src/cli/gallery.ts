@@ -92,9 +92,7 @@ export function galleryCommands(program: Command): void {
         const unsupported = notImages.map(skippedFile);
         reportSkipped(unsupported);
         const total = people.reduce((n, [, f]) => n + f.length, 0);
-        const { default: cliProgress } = await import('cli-progress');
-        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'enrolling [{bar}] {value}/{total} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
-        bar?.start(total, 0);
+        const bar = (await import('../progress.js')).progressFor(total, 'enrolling');
         const report = { enrolled: 0, alreadyEnrolled: 0, skipped: [] as { file: string; reason: string }[], unsupported };
         let done = 0;
         for (const [name, files] of people) {
@@ -112,10 +110,10 @@ export function galleryCommands(program: Command): void {
               if (!(e instanceof LikenessError) || !e.isInputError) throw e;
               report.skipped.push({ file, reason: e.message });
             }
-            bar?.update(++done);
+            bar.tick(++done);
           }
         }
-        bar?.stop();
+        bar.stop();
         if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else {
           process.stdout.write(`enrolled ${report.enrolled} photos of ${people.length} people (${report.alreadyEnrolled} already enrolled, ${report.skipped.length} skipped${unsupported.length > 0 ? `, ${unsupported.length} not images` : ''})\n`);
@@ -294,15 +292,21 @@ export function galleryCommands(program: Command): void {
         const reencoded: { faceId: string; embedding: Float32Array }[] = [];
         const missing: string[] = [];
         const gallery = Gallery.wrap(store, likeness);
-        for (const s of await store.listSubjects()) {
-          for (const f of await store.listFaces(s.id)) {
-            const file = byHash.get(f.imageSha256);
-            if (!file) {
-              missing.push(`${s.name} (face ${f.id})`);
-              continue;
-            }
-            reencoded.push({ faceId: f.id, embedding: (await gallery.encodeForEnrollment(file, file)).embedding });
+        const faces = [];
+        for (const s of await store.listSubjects()) for (const f of await store.listFaces(s.id)) faces.push({ subject: s, face: f });
+        const todo = faces.filter(({ subject, face }) => {
+          if (byHash.has(face.imageSha256)) return true;
+          missing.push(`${subject.name} (face ${face.id})`);
+          return false;
+        });
+        if (missing.length === 0) {
+          const progress = (await import('../progress.js')).progressFor(todo.length, 're-encoding');
+          for (const { face } of todo) {
+            const file = byHash.get(face.imageSha256)!;
+            reencoded.push({ faceId: face.id, embedding: (await gallery.encodeForEnrollment(file, file)).embedding });
+            progress.tick(reencoded.length);
           }
+          progress.stop();
         }
         if (missing.length > 0) throw new LikenessError('E_REINDEX_MISSING', `no photo in ${o.from} for ${missing.length} face(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}; nothing was changed`);
         await store.replaceModel({ ...likeness.model, dimensions: likeness.embedder.spec.outputSize }, reencoded);

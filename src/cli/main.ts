@@ -85,11 +85,14 @@ async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonO
     return [await settle(level === 'embed' ? l.embed(files[0]!) : l.detect(files[0]!))];
   }
   const e = engineOptions(o);
-  const { WorkerPool } = await import('../parallel/pool.js');
+  const [{ WorkerPool }, { progressFor }] = await Promise.all([import('../parallel/pool.js'), import('../progress.js')]);
   const pool = new WorkerPool(Math.min(files.length, os.availableParallelism()), { ...e, intraOpThreads: o.threads ?? 1 });
+  const progress = progressFor(files.length, level === 'embed' ? 'encoding' : 'detecting');
+  let done = 0;
   try {
-    return await Promise.all(files.map((f) => settle(level === 'embed' ? pool.embed(f) : pool.detect(f))));
+    return await Promise.all(files.map((f) => settle(level === 'embed' ? pool.embed(f) : pool.detect(f)).finally(() => progress.tick(++done))));
   } finally {
+    progress.stop();
     await pool.close();
   }
 }
