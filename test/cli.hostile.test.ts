@@ -233,3 +233,16 @@ describe('progress of long work', () => {
     expect(few.stderr).toBe('');
   });
 });
+
+describe('--min-face below 1/100 of the photo', () => {
+  it('says on stderr that the photo was searched from 1/100 of its longer side', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-minface-'));
+    const big = path.join(dir, 'big.jpg');
+    await sharp(sample(2)).resize(4000).jpeg().toFile(big);
+    const r = await cli('detect', big, '--min-face', '20', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${big}: --min-face 20 is below 1/100 of its longer side (4000 px): faces from 40 px were searched`);
+    expect((JSON.parse(r.stdout) as DetectOut)[0]!.faces).toHaveLength(3);
+    expect((await cli('detect', sample(2), '--min-face', '20')).stderr).toBe('');
+  });
+});

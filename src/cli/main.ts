@@ -59,7 +59,7 @@ function engineOptions(o: CommonOpts): LikenessOptions {
 function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
   cmd
     .addOption(new Option('--min-score <s>', 'minimum detection score, 0..1').argParser(num('--min-score', 0, 1)))
-    .addOption(new Option('--min-face <px>', 'also find faces down to this width in large photos (scans tiles: slower)').argParser(num('--min-face', 0)))
+    .addOption(new Option('--min-face <px>', 'also find faces down to this width in large photos (scans tiles: slower); at least 1/100 of the photo\'s longer side').argParser(num('--min-face', 0)))
     .addOption(new Option('--max-pixels <mp>', 'refuse images larger than this many megapixels').argParser(num('--max-pixels', 0.001)).default(undefined, '40'))
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads per process').argParser(num('--threads', 1, 64, true)))
     .addOption(modelOption());
@@ -97,6 +97,18 @@ async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonO
   }
 }
 
+/** One line per photo whose --min-face was raised to 1/100 of its longer side (the detector's floor: effectiveMinFaceSize). */
+async function reportMinFace(files: readonly string[], results: readonly unknown[], minFace: number | undefined): Promise<void> {
+  if (!minFace) return;
+  const { effectiveMinFaceSize } = await import('../detect/detector.js');
+  results.forEach((r, i) => {
+    if (r instanceof LikenessError) return;
+    const a = r as { width: number; height: number };
+    const used = effectiveMinFaceSize(minFace, a.width, a.height);
+    if (used > minFace) process.stderr.write(`likeness: ${files[i]}: --min-face ${minFace} is below 1/100 of its longer side (${Math.max(a.width, a.height)} px): faces from ${used} px were searched\n`);
+  });
+}
+
 function reportFailures(results: readonly unknown[]): void {
   const failed = results.filter((r): r is LikenessError => r instanceof LikenessError);
   for (const f of failed) process.stderr.write(`likeness: ${f.message}\n`);
@@ -130,6 +142,7 @@ export function buildProgram(): Command {
           r.faces.forEach((f, k) => process.stdout.write(`  #${k} ${boxText(f.box)} score ${f.score.toFixed(3)}\n`));
         });
       }
+      await reportMinFace(files, results, o.minFace);
       reportFailures(results);
     });
 
@@ -157,6 +170,7 @@ export function buildProgram(): Command {
           });
         });
       }
+      await reportMinFace(files, results, o.minFace);
       reportFailures(results);
     });
 
