@@ -246,3 +246,31 @@ describe('--min-face below 1/100 of the photo', () => {
     expect((await cli('detect', sample(2), '--min-face', '20')).stderr).toBe('');
   });
 });
+
+describe('verify reports face sizes and quality', () => {
+  it('every decision carries both face widths and whether they reach the measured minimum (JSON and text)', async () => {
+    const quality = JSON.parse(await readFile(path.join(ROOT, 'data', 'quality.json'), 'utf8')) as { minFaceWidth: { value: number; command: string } };
+    const min = quality.minFaceWidth.value;
+    expect(min).toBeGreaterThan(0);
+    expect(quality.minFaceWidth.command).toMatch(/research\/face-size-accuracy\.ts/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-quality-'));
+    const face = path.join(dir, 'face.jpg');
+    const small = path.join(dir, 'small.jpg');
+    await sharp(sample(2)).extract({ left: 1343, top: 82, width: 400, height: 400 }).jpeg().toFile(face);
+    // the face (≈ 210 px in 400) shrunk to about 0.6 × the minimum width
+    const side = Math.round((400 * 0.6 * min) / 210);
+    await sharp(face).resize(side, side).jpeg({ quality: 95 }).toFile(small);
+    const big = await cli('verify', face, face, '--json');
+    expect(big.code, big.stderr).toBe(0);
+    const b = JSON.parse(big.stdout) as { faces: Box[]; quality: { faceWidths: number[]; minFaceWidth: number; confident: boolean } };
+    expect(b.quality).toEqual({ faceWidths: b.faces.map((f) => Math.round(f.width)), minFaceWidth: min, confident: true });
+    const lo = await cli('verify', face, small, '--json');
+    expect(lo.code, lo.stderr).toBe(0);
+    const l = JSON.parse(lo.stdout) as { quality: { faceWidths: number[]; confident: boolean } };
+    expect(l.quality.confident).toBe(false);
+    expect(l.quality.faceWidths[1]).toBeLessThan(min);
+    const text = await cli('verify', face, small);
+    expect(text.stdout).toMatch(new RegExp(`faces \\d+ and \\d+ px wide; LOW QUALITY: under ${min} px a decision is not reliable\\)$`, 'm'));
+    expect((await cli('verify', face, face)).stdout).toMatch(/faces \d+ and \d+ px wide\)$/m);
+  });
+});

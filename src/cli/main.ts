@@ -174,7 +174,7 @@ export function buildProgram(): Command {
       reportFailures(results);
     });
 
-  withCommon(program.command('verify').description('are the faces in two photos the same person?').argument('<image1>').argument('<image2>'), { mirror: true })
+  withCommon(program.command('verify').description('are the faces in two photos the same person? Each decision reports the two faces\' widths and whether both reach the width a confident decision needs (data/quality.json, docs/accuracy.md)').argument('<image1>').argument('<image2>'), { mirror: true })
     .addOption(new Option('--threshold <t>', "distance threshold (default: the model's calibrated one)").argParser(num('--threshold', 0)))
     .addOption(new Option('--face1 <i>', 'which face of image1, 0 = the main face (largest, near the centre)').argParser(num('--face1', 0, Infinity, true)))
     .addOption(new Option('--face2 <i>', 'which face of image2, 0 = the main face (largest, near the centre)').argParser(num('--face2', 0, Infinity, true)))
@@ -187,12 +187,14 @@ export function buildProgram(): Command {
         ...(o.face1 === undefined ? {} : { faceA: o.face1 }),
         ...(o.face2 === undefined ? {} : { faceB: o.face2 }),
       });
+      const { decisionQuality, qualityText } = await import('./quality.js');
+      const quality = decisionQuality(r.faces);
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ ...r, faces: r.faces.map(boxJson), timeMs: Math.round(r.timeMs) })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...r, faces: r.faces.map(boxJson), quality, timeMs: Math.round(r.timeMs) })}\n`);
       } else {
         const verdict = r.verified ? 'same person' : 'different people';
         const conf = r.confidence === undefined ? '' : `, confidence ${(r.confidence * 100).toFixed(1)}%`;
-        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}${conf}, similarity ${r.similarity.toFixed(3)})\n`);
+        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}${conf}, similarity ${r.similarity.toFixed(3)}; ${qualityText(quality)})\n`);
       }
     });
 
