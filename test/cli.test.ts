@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { dataPath, FACEAPI_DEMO, hasData, skipMessage } from './helpers/data.js';
 import { runCli } from './helpers/cli.js';
+import { demoPeople } from './helpers/demo-people.js';
 
 
 const cli = (...args: string[]) => runCli(args);
@@ -134,6 +135,30 @@ describe('likeness CLI', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
     }
+  });
+});
+
+describe('likeness demo: the seed exercise on a seed-shaped folder of demo-photo people', () => {
+  it('prints the expected verdicts, and a clear error without the folder', async () => {
+    // the seed exercise's layout (images/<name>/<name>_db.jpg, camera_<n>.jpg) built from the
+    // demo-photo people: camera_0 is younes, camera_1 bertrand, camera_2 benoit; kian is someone else
+    const demo = await demoPeople();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-seed-demo-'));
+    const roles = [['younes', 'camera_0'], ['bertrand', 'camera_1'], ['benoit', 'camera_2'], ['kian']] as const;
+    for (const [i, [name, cam]] of roles.entries()) {
+      const person = demo.people[i]!;
+      await mkdir(path.join(dir, 'images', name), { recursive: true });
+      await copyFile(demo.db(person), path.join(dir, 'images', name, `${name}_db.jpg`));
+      if (cam) await copyFile(demo.camera(person), path.join(dir, 'images', name, `${cam}.jpg`));
+    }
+    const r = await cli('demo', dir, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { verified: boolean; expected: boolean }[];
+    expect(rows).toHaveLength(4);
+    for (const row of rows) expect(row.verified).toBe(row.expected);
+    const none = await cli('demo', path.join(dir, 'nothing'));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/seed-assignment data not found/);
   });
 });
 

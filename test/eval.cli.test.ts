@@ -1,40 +1,44 @@
-/** `likeness eval verify|identify` end to end on real photos, with the cache and the plots. */
+/**
+ * `likeness eval verify|identify` end to end on real photos (the demo-photo people of
+ * test/helpers/demo-people.ts), with the cache and the plots.
+ */
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dataPath, hasData, skipMessage } from './helpers/data.js';
 import { runCli } from './helpers/cli.js';
+import { demoPeople } from './helpers/demo-people.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
 const cli = (...args: string[]) => runCli(args, { env });
 
-const ready = hasData('seed-assignment') && hasData('bbt');
+const demo = await demoPeople();
+// the seed exercise's roles
+const [benoit, bertrand, dan, kian, tian, younes] = demo.people as [string, string, string, string, string, string];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-eval-'));
   env = { ...process.env, LIKENESS_CACHE_DIR: path.join(dir, 'cache') };
 });
 
-describe.skipIf(!ready)(`eval commands${ready ? '' : ` (${skipMessage('seed-assignment')})`}`, () => {
-  const seed = (id: string, f: string) => dataPath('seed-assignment', 'images', id, f);
+describe('eval commands', () => {
   const rel = (p: string) => path.relative(dir, p);
 
   it('eval verify: CSV pairs relative to the list, cross-validated folds, JSON report, ROC plot, cache on the second run', async () => {
     const same = [
-      ['younes', 'camera_0.jpg', 'younes', 'younes_db.jpg'],
-      ['bertrand', 'camera_1.jpg', 'bertrand', 'bertrand_db.jpg'],
-      ['benoit', 'camera_2.jpg', 'benoit', 'benoit_db.jpg'],
+      [demo.camera(younes), demo.db(younes)],
+      [demo.camera(bertrand), demo.db(bertrand)],
+      [demo.camera(benoit), demo.db(benoit)],
     ];
     const diff = [
-      ['benoit', 'camera_2.jpg', 'kian', 'kian_db.jpg'],
-      ['younes', 'camera_0.jpg', 'tian', 'tian_db.jpg'],
-      ['bertrand', 'camera_1.jpg', 'dan', 'dan_db.jpg'],
+      [demo.camera(benoit), demo.db(kian)],
+      [demo.camera(younes), demo.db(tian)],
+      [demo.camera(bertrand), demo.db(dan)],
     ];
-    const line = (fold: number, s: number, [i1, f1, i2, f2]: string[]) => `${fold},${s},${rel(seed(i1!, f1!))},${rel(seed(i2!, f2!))}`;
+    const line = (fold: number, s: number, [a, b]: string[]) => `${fold},${s},${rel(a!)},${rel(b!)}`;
     const csv = ['fold,same,path1,path2', ...same.map((p, i) => line(i + 1, 1, p)), ...diff.map((p, i) => line(i + 1, 0, p))].join('\n');
     await writeFile(path.join(dir, 'pairs.csv'), csv);
     const roc = path.join(dir, 'roc.png');
@@ -62,7 +66,7 @@ describe.skipIf(!ready)(`eval commands${ready ? '' : ` (${skipMessage('seed-assi
   it('eval verify counts images without a face instead of hiding them', async () => {
     const blank = path.join(dir, 'blank.png');
     await sharp({ create: { width: 120, height: 120, channels: 3, background: '#8899aa' } }).png().toFile(blank);
-    await writeFile(path.join(dir, 'p2.csv'), `fold,same,path1,path2\n1,1,blank.png,${rel(seed('younes', 'younes_db.jpg'))}\n1,0,${rel(seed('younes', 'camera_0.jpg'))},${rel(seed('kian', 'kian_db.jpg'))}\n`);
+    await writeFile(path.join(dir, 'p2.csv'), `fold,same,path1,path2\n1,1,blank.png,${rel(demo.db(younes))}\n1,0,${rel(demo.camera(younes))},${rel(demo.db(kian))}\n`);
     const r = await cli('eval', 'verify', '--pairs', path.join(dir, 'p2.csv'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/images without a face: 1 \(1 pairs/);
@@ -70,24 +74,21 @@ describe.skipIf(!ready)(`eval commands${ready ? '' : ` (${skipMessage('seed-assi
   });
 
   it('eval identify: one-shot gallery, known probes found, unknown probes reported with DIR at FPIR, CMC plot', async () => {
-    const people = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'danielle', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
-    const dbFile = (p: string) => (p === 'danielle' ? 'danielle_db.png' : `${p}_db.jpg`);
-    const bbt = (await readFile(dataPath('bbt', 'labels.csv'), 'utf8')).trim().split('\n').slice(1, 11).map((l) => l.split(','));
+    const people = demo.people;
     const rows = [
       'path,identity,role',
-      ...people.map((p) => `${rel(seed(p, dbFile(p)))},${p},gallery`),
-      `${rel(seed('younes', 'camera_0.jpg'))},younes,probe`,
-      `${rel(seed('bertrand', 'camera_1.jpg'))},bertrand,probe`,
-      `${rel(seed('benoit', 'camera_2.jpg'))},benoit,probe`,
-      ...bbt.map(([p, id]) => `${rel(dataPath('bbt', p!))},"bbt, ${id}",probe`),
+      ...people.map((p) => `${rel(demo.db(p))},${p},gallery`),
+      ...[younes, bertrand, benoit].map((p) => `${rel(demo.camera(p))},${p},probe`),
+      // people not in the gallery: quoted identities with a comma
+      ...demo.strangers.map((f, i) => `${rel(f)},"unknown, ${i}",probe`),
     ];
     await writeFile(path.join(dir, 'protocol.csv'), rows.join('\n'));
     const cmcFile = path.join(dir, 'cmc.svg');
     const r = await cli('eval', 'identify', '--protocol', path.join(dir, 'protocol.csv'), '--json', '--cmc', cmcFile);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.gallery).toMatchObject({ images: 12, identities: 12, enrolled: 12, withoutFace: 0 });
-    expect(report.probes).toMatchObject({ known: 3, unknown: 10 });
+    expect(report.gallery).toMatchObject({ images: people.length, identities: people.length, enrolled: people.length, withoutFace: 0 });
+    expect(report.probes).toMatchObject({ known: 3, unknown: demo.strangers.length });
     expect(report.rank1).toBe(1);
     expect(report.cmc).toHaveLength(20);
     expect(report.dirAtFpir[0].fpir).toBe(0.01);

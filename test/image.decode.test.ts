@@ -2,7 +2,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,8 @@ import {
 } from '../src/errors.js';
 import { DEFAULT_MAX_PIXELS, encodePng, imageFromRaw, loadImage } from '../src/image/index.js';
 import type { RgbImage } from '../src/types.js';
+import { dataPath, FACEAPI_DEMO } from './helpers/data.js';
+import { demoPeople } from './helpers/demo-people.js';
 
 // A 64×48 test card: smooth gradient, a pure red 8×8 block in the top-left corner and a pure blue
 // 8×8 block in the bottom-right corner, so orientation and colour handling can both be checked.
@@ -387,17 +388,18 @@ describe('imageFromRaw and encodePng', () => {
   });
 });
 
-// Real photos from the shared data folder (never copied into the repository).
-const PRESS_PHOTOS = fileURLToPath(new URL('../../shared/data/press-photos/images', import.meta.url));
-const havePhotos = existsSync(PRESS_PHOTOS);
-if (!havePhotos) console.warn(`skipping real-photo decoding test: ${PRESS_PHOTOS} not found (see ../shared/data/README.md)`);
+// Real photos: face-api's demo photos and the crops made from them (test/helpers/demo-people.ts),
+// and the shared press photos too where they are (never copied into the repository).
+const PRESS_PHOTOS = dataPath('press-photos', 'images');
 
-describe.skipIf(!havePhotos)('loadImage: real press photos (../shared/data/press-photos/images)', () => {
+describe(`loadImage: real photos (face-api's demo photos${existsSync(PRESS_PHOTOS) ? `, ${PRESS_PHOTOS}` : ''})`, () => {
   it('decodes every file, upright, with the expected size', async () => {
-    const files = readdirSync(PRESS_PHOTOS, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name));
-    expect(files.length).toBeGreaterThan(0);
+    const under = (dir: string) =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && /\.(jpe?g|png|webp|gif|tiff?|avif)$/i.test(e.name))
+        .map((e) => join(e.parentPath, e.name));
+    const files = [...under(FACEAPI_DEMO), ...under((await demoPeople()).dir), ...(existsSync(PRESS_PHOTOS) ? under(PRESS_PHOTOS) : [])];
+    expect(files.length).toBeGreaterThan(30);
     for (const file of files) {
       const img = await loadImage(file);
       const meta = await sharp(file).metadata();

@@ -4,6 +4,9 @@ import { EncodingMismatchError, FaceIndexError, NoFaceError } from '../src/error
 import { Likeness, largestFirst } from '../src/likeness.js';
 import { euclidean } from '../src/match/distance.js';
 import { DATA, dataPath, FACEAPI_DEMO, hasData, skipMessage } from './helpers/data.js';
+import { demoPeople } from './helpers/demo-people.js';
+
+const demo = await demoPeople();
 
 let L: Likeness;
 beforeAll(async () => {
@@ -76,19 +79,48 @@ describe('pipeline on face-api demo photos', () => {
   });
 });
 
+/** The group photo has `faces` faces; each portrait's nearest is a different one of them, within the threshold. */
+async function expectGroupMatches(groupPhoto: string, faces: number, ...portraits: string[]): Promise<void> {
+  const group = await L.embed(groupPhoto);
+  expect(group.faces.length).toBe(faces);
+  const nearest = new Set<number>();
+  for (const portrait of portraits) {
+    const e = (await L.encodeOne(portrait)).embedding;
+    const d = group.faces.map((f) => L.verifyEncodings(f.embedding, e).distance);
+    const i = d.indexOf(Math.min(...d));
+    expect(d[i]!, portrait).toBeLessThan(L.threshold);
+    nearest.add(i);
+  }
+  expect(nearest.size).toBe(portraits.length);
+}
+
+describe('demo-photo people (test/helpers/demo-people.ts)', () => {
+  it("finds every person in a group photo and matches two of them to their camera photos", async () => {
+    // sample6.jpg's second and third faces, seen by a small mirrored camera
+    await expectGroupMatches(demo.group, 4, demo.camera('sample6-1'), demo.camera('sample6-2'));
+  });
+
+  it('finds the face in 96×96 camera photos', async () => {
+    for (const p of demo.people) {
+      const small = await sharp(demo.camera(p)).resize(96, 96).jpeg({ quality: 80 }).toBuffer();
+      expect((await L.detect(small)).faces.length, p).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('verify(camera, own photo) accepts; verify(camera, someone else) rejects', async () => {
+    const [p0, p1, p2] = demo.people as [string, string, string];
+    expect((await L.verify(demo.camera(p0), demo.db(p0))).verified).toBe(true);
+    expect((await L.verify(demo.camera(p1), demo.db(p1))).verified).toBe(true);
+    expect((await L.verify(demo.camera(p2), demo.db(p0))).verified).toBe(false);
+    expect((await L.verify(demo.camera(p2), demo.db(p2))).verified).toBe(true);
+  });
+});
+
+// Real photos of the same people taken apart: accuracy checks on the research photos.
 describe.skipIf(!hasData('press-photos'))(`press photos (${hasData('press-photos') ? DATA : skipMessage('press-photos')})`, () => {
   it('finds every person in a group photo (a third, smaller face behind them too) and matches the two to their single portraits', async () => {
-    const group = await L.embed(dataPath('press-photos', 'unlabelled', 'obama_and_biden.jpg'));
-    expect(group.faces.length).toBe(3);
-    const obama = await L.encodeOne(dataPath('press-photos', 'images', 'barack_obama', 'examples__obama.jpg'));
-    const biden = await L.encodeOne(dataPath('press-photos', 'images', 'joe_biden', 'examples__biden.jpg'));
-    const toObama = group.faces.map((f) => L.verifyEncodings(f.embedding, obama.embedding).distance);
-    const toBiden = group.faces.map((f) => L.verifyEncodings(f.embedding, biden.embedding).distance);
-    const o = toObama.indexOf(Math.min(...toObama));
-    const b = toBiden.indexOf(Math.min(...toBiden));
-    expect(o).not.toBe(b);
-    expect(toObama[o]!).toBeLessThan(L.threshold);
-    expect(toBiden[b]!).toBeLessThan(L.threshold);
+    const p = (...f: string[]) => dataPath('press-photos', ...f);
+    await expectGroupMatches(p('unlabelled', 'obama_and_biden.jpg'), 3, p('images', 'barack_obama', 'examples__obama.jpg'), p('images', 'joe_biden', 'examples__biden.jpg'));
   });
 
   it('the same person in two press photos verifies, two different people do not', async () => {

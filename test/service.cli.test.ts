@@ -10,11 +10,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasData, ROOT, skipMessage } from './helpers/data.js';
-import { form, GROUP, press } from './helpers/service.js';
+import { ROOT } from './helpers/data.js';
+import { form, GROUP, LARGE } from './helpers/service.js';
 import { runCli } from './helpers/cli.js';
 
-const ready = hasData('press-photos');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'likeness-serve-'));
 const keysFile = path.join(dir, 'keys.sqlite');
 const KEY = /lk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/g;
@@ -65,7 +64,7 @@ async function serve(...args: string[]): Promise<Server> {
   return { child, base, stderr: () => err, exited };
 }
 
-describe.skipIf(!ready)(`likeness serve and likeness keys${ready ? '' : ` (${skipMessage('press-photos')})`}`, () => {
+describe('likeness serve and likeness keys', () => {
   let recognizeKey = '';
 
   it('keys create prints a key once; the store keeps only its sha256', async () => {
@@ -116,7 +115,7 @@ describe.skipIf(!ready)(`likeness serve and likeness keys${ready ? '' : ` (${ski
     const pending = fetch(`${s.base}/v1/verify`, {
       method: 'POST',
       headers: { authorization: `Bearer ${recognizeKey}` },
-      body: form({ image1: GROUP, image2: press('images', 'barack_obama', 'tests__test_images__obama3.jpg') }),
+      body: form({ image1: GROUP, image2: LARGE }),
     });
     // Wait until the work is on the worker, then ask the process to stop.
     for (let i = 0; i < 200; i++) {
@@ -127,7 +126,7 @@ describe.skipIf(!ready)(`likeness serve and likeness keys${ready ? '' : ` (${ski
     s.child.kill('SIGTERM');
     const r = await pending;
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ verified: expect.any(Boolean), images: [{ width: 2000, height: 1428 }, { width: 1434, height: 2333 }] });
+    expect(await r.json()).toMatchObject({ verified: expect.any(Boolean), images: [{ width: 1920, height: 1537 }, { width: 1920, height: 1280 }] });
     expect(await s.exited, s.stderr()).toBe(0);
     expect(s.stderr()).toMatch(/SIGTERM: finishing the requests in flight/);
     expect(s.stderr()).toMatch(/stopped/);

@@ -1,5 +1,6 @@
 /**
- * Head mode on real encodings (bbt: 8 people × 5 photos): a short run lowers the loss, the ONNX file
+ * Head mode on real encodings (the demo-photo people's training tree, test/helpers/demo-people.ts:
+ * 8 people × 5 photos, as bbt had): a short run lowers the loss, the ONNX file
  * (pretrained ResNet + head) equals tfjs's head on the pretrained encoding, and the file plugs into
  * Likeness through embedderFromFile. Scratch parity: the exported small CNN equals its tfjs model.
  */
@@ -19,7 +20,9 @@ import { Head, type HeadWeights } from '../src/train/head.js';
 import { greyHalf, KERNEL1, patches, ScratchNet } from '../src/train/scratch.js';
 import { saveModel, trainFromFolder } from '../src/train/train-folder.js';
 import { useCpuBackend } from '../src/train/trainer.js';
-import { dataPath, hasData, skipMessage } from './helpers/data.js';
+import { demoPeople } from './helpers/demo-people.js';
+
+const demo = await demoPeople();
 
 let dir: string;
 beforeAll(async () => {
@@ -27,9 +30,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-train-'));
 });
 
-const bbt = (who: string, n: number) => dataPath('bbt', 'images', who, `${who}${n}.png`);
+const [sheldon, penny] = demo.people as [string, string];
+const photo = (who: string, n: number) => path.join(demo.trainDir, who, `${n}.jpg`);
 
-describe.skipIf(!hasData('bbt'))(`head training on bbt${hasData('bbt') ? '' : ` (${skipMessage('bbt')})`}`, () => {
+describe('head training on the demo-photo people', () => {
   // dlib's ResNet (68-point template, 150 px, 128-d) and MobileFaceNet (ArcFace 5-point template,
   // 112 px, 192-d: the encoder `likeness train` uses by default, the default stack being a fusion).
   const bases = [
@@ -38,7 +42,7 @@ describe.skipIf(!hasData('bbt'))(`head training on bbt${hasData('bbt') ? '' : ` 
   ] as const;
   for (const b of bases) {
     it(`on ${b.stack}: lowers the loss, saves one ONNX model that equals tfjs head ∘ the network, and plugs into Likeness`, async () => {
-      const r = await trainFromFolder({ dir: dataPath('bbt', 'images'), mode: 'head', mining: 'batch-all', alpha: 1, epochs: 4, patience: 10, people: 6, photos: 4, validationFraction: 0.25, seed: 3, learningRate: 3e-3, name: `bbt-head-${b.stack}`, ...(b.engine ? { engine: b.engine } : {}) });
+      const r = await trainFromFolder({ dir: demo.trainDir, mode: 'head', mining: 'batch-all', alpha: 1, epochs: 4, patience: 10, people: 6, photos: 4, validationFraction: 0.25, seed: 3, learningRate: 3e-3, name: `demo-head-${b.stack}`, ...(b.engine ? { engine: b.engine } : {}) });
       const h = r.result.history;
       expect(h.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4]);
       expect(h[0]!.loss).toBeGreaterThan(0);
@@ -46,20 +50,20 @@ describe.skipIf(!hasData('bbt'))(`head training on bbt${hasData('bbt') ? '' : ` 
       expect(h.at(-1)!.active).toBeLessThan(h[0]!.active);
       expect(r.people).toEqual({ train: 6, validation: 2, excluded: 0 });
       expect(r.result.best.valAccuracy).toBeGreaterThanOrEqual(h[0]!.valAccuracy);
-      const file = path.join(dir, `bbt-head-${b.stack}.onnx`);
+      const file = path.join(dir, `demo-head-${b.stack}.onnx`);
       await saveModel(file, r.bytes);
 
       const spec = embedderFromFile(file);
-      expect(spec).toMatchObject({ name: `bbt-head-${b.stack}`, version: r.metadata.version, outputSize: b.dims, metric: 'euclidean', input: { size: b.size }, alignment: b.alignment });
+      expect(spec).toMatchObject({ name: `demo-head-${b.stack}`, version: r.metadata.version, outputSize: b.dims, metric: 'euclidean', input: { size: b.size }, alignment: b.alignment });
       expect(spec.threshold.value).toBe(r.result.best.valThreshold);
       expect(spec.threshold.logistic).toEqual(r.logistic);
       expect(spec.threshold.calibration).toMatch(/validation people/);
 
       // Parity: the composed graph's output = tfjs head(normalised network output) on the same chips.
       const trained = await Likeness.create({ model: file });
-      expect(trained.stack).toBe(`bbt-head-${b.stack}`);
+      expect(trained.stack).toBe(`demo-head-${b.stack}`);
       const base = await Likeness.create({ model: b.stack });
-      const chips = (await base.align(bbt('sheldon', 1))).faces.map((f) => f.chip).concat((await base.align(bbt('penny', 2))).faces.map((f) => f.chip));
+      const chips = (await base.align(photo(sheldon, 1))).faces.map((f) => f.chip).concat((await base.align(photo(penny, 2))).faces.map((f) => f.chip));
       expect(chips[0]!.width).toBe(b.size);
       const baseRaw = (await base.network.raw(chips)).map(l2normalize);
       const head = Head.fromWeights(r.result.bestWeights as HeadWeights);
@@ -70,17 +74,17 @@ describe.skipIf(!hasData('bbt'))(`head training on bbt${hasData('bbt') ? '' : ` 
       expect(maxDiff).toBeLessThanOrEqual(1e-5);
 
       // The trained model verifies photos through the unchanged pipeline, with its own threshold and name.
-      const same = await trained.verify(bbt('sheldon', 1), bbt('sheldon', 3));
-      expect(same.model).toEqual({ name: `bbt-head-${b.stack}`, version: r.metadata.version });
+      const same = await trained.verify(photo(sheldon, 1), photo(sheldon, 3));
+      expect(same.model).toEqual({ name: `demo-head-${b.stack}`, version: r.metadata.version });
       expect(same.threshold).toBe(spec.threshold.value);
       expect(same.confidence).toBeGreaterThan(0);
-      const e = largestFirst((await trained.embed(bbt('penny', 1))).faces)[0]!.embedding;
+      const e = largestFirst((await trained.embed(photo(penny, 1))).faces)[0]!.embedding;
       expect(() => trained.verifyEncodings(trained.encoding(e), base.encoding(e))).toThrow(/different models/);
     });
   }
 
   it('refuses to train a head on a fusion, naming the single-network stacks', async () => {
-    await expect(trainFromFolder({ dir: dataPath('bbt', 'images'), mode: 'head', epochs: 1, engine: { model: 'fusion' } })).rejects.toThrow(/fuses several networks.*mobilefacenet/);
+    await expect(trainFromFolder({ dir: demo.trainDir, mode: 'head', epochs: 1, engine: { model: 'fusion' } })).rejects.toThrow(/fuses several networks.*mobilefacenet/);
   });
 });
 

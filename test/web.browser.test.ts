@@ -13,12 +13,14 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCameraVideo, launchChromium, testChromium, type LaunchedBrowser } from './helpers/browser.js';
-import { dataPath, hasData, skipMessage } from './helpers/data.js';
+import { demoPeople } from './helpers/demo-people.js';
 import { startWebService, type WebService } from './helpers/web-service.js';
 
 const chromium = await testChromium();
-const seed = (id: string, f: string): string => dataPath('seed-assignment', 'images', id, f);
-const skip = !hasData('seed-assignment') ? skipMessage('seed-assignment') : chromium.skip;
+// The demo-photo people (test/helpers/demo-people.ts) in the seed exercise's roles.
+const demo = await demoPeople();
+const [younes, benoit, kian, bertrand] = demo.people as [string, string, string, string];
+const skip = chromium.skip;
 
 /** Upload limit of the service under test, so that a generated photo can exceed it. */
 const MAX_UPLOAD_MB = 2;
@@ -42,7 +44,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     await sharp(randomBytes(w * h * 3), { raw: { width: w, height: h, channels: 3 } }).png({ compressionLevel: 0 }).toFile(tooLargePng);
     // Chromium's webcam: a video of younes' camera photo (camera access is granted per test).
     const camera = path.join(tmp, 'webcam.y4m');
-    await fakeCameraVideo(seed('younes', 'camera_0.jpg'), camera);
+    await fakeCameraVideo(demo.camera(younes), camera);
     [service, browser] = await Promise.all([startWebService({ maxUploadMb: MAX_UPLOAD_MB }), launchChromium(chromium.executable!, { fakeCamera: camera })]);
   });
 
@@ -98,8 +100,8 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
 
   it('verifies two photos of one person: "Same person" with the distance and threshold of the API', async () => {
     const page = await openPage(service.adminKey);
-    await page.getByTestId('verify-file-1').setInputFiles(seed('younes', 'camera_0.jpg'));
-    await page.getByTestId('verify-file-2').setInputFiles(seed('younes', 'younes_db.jpg'));
+    await page.getByTestId('verify-file-1').setInputFiles(demo.camera(younes));
+    await page.getByTestId('verify-file-2').setInputFiles(demo.db(younes));
     await page.getByTestId('verify-result').waitFor();
     await idle(page, 'panel-verify');
     expect(await page.getByTestId('verify-verdict').textContent()).toBe('Same person');
@@ -110,7 +112,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
 
     // The same figures as the API gives for these two files.
     const form = new FormData();
-    for (const [field, file] of [['image1', seed('younes', 'camera_0.jpg')], ['image2', seed('younes', 'younes_db.jpg')]] as const) {
+    for (const [field, file] of [['image1', demo.camera(younes)], ['image2', demo.db(younes)]] as const) {
       form.append(field, new Blob([await readFile(file)]), path.basename(file));
     }
     const api = (await (await fetch(new URL('v1/verify', service.url), { method: 'POST', headers: { authorization: `Bearer ${service.adminKey}` }, body: form })).json()) as {
@@ -125,8 +127,8 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     for (const b of await boxes.all()) expect((await b.boundingBox())!.width).toBeGreaterThan(20);
 
     // Another pair: benoit's camera photo against kian's database photo.
-    await page.getByTestId('verify-file-1').setInputFiles(seed('benoit', 'camera_2.jpg'));
-    await page.getByTestId('verify-file-2').setInputFiles(seed('kian', 'kian_db.jpg'));
+    await page.getByTestId('verify-file-1').setInputFiles(demo.camera(benoit));
+    await page.getByTestId('verify-file-2').setInputFiles(demo.db(kian));
     await page.getByTestId('verify-result').waitFor();
     await idle(page, 'panel-verify');
     expect(await page.getByTestId('verify-verdict').textContent()).toBe('Different people');
@@ -137,7 +139,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
   it('shows the no-face message for a photo without a face (verify and recognise)', async () => {
     const page = await openPage(service.adminKey);
     await page.getByTestId('verify-file-1').setInputFiles(noFacePng);
-    await page.getByTestId('verify-file-2').setInputFiles(seed('younes', 'younes_db.jpg'));
+    await page.getByTestId('verify-file-2').setInputFiles(demo.db(younes));
     const error = page.getByTestId('verify-error');
     await error.waitFor();
     expect(await error.textContent()).toMatch(/no face/i);
@@ -151,7 +153,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
 
   it('scales a large photo down before upload: a 4,000 px photo of 9 MB passes a 2 MB limit', async () => {
     const big = path.join(tmp, 'big.png');
-    await sharp(dataPath('press-photos', 'images', 'barack_obama', 'examples__obama.jpg')).resize({ width: 4000 }).png({ compressionLevel: 1 }).toFile(big);
+    await sharp(demo.stranger).resize({ width: 4000 }).png({ compressionLevel: 1 }).toFile(big);
     expect(statSync(big).size).toBeGreaterThan(MAX_UPLOAD_MB * 1024 * 1024 * 2);
     const page = await openPage(service.adminKey);
     expect(await recognise(page, big)).toHaveLength(1);
@@ -186,14 +188,14 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     await page.getByTestId('enrol-thumb').getByRole('button').click(); // remove the faceless photo
 
     await page.getByTestId('enrol-name').fill('Younes');
-    await page.getByTestId('enrol-files').setInputFiles(seed('younes', 'younes_db.jpg'));
+    await page.getByTestId('enrol-files').setInputFiles(demo.db(younes));
     await page.getByTestId('enrol-submit').click();
     const row = page.locator('[data-testid="subject-row"][data-name="Younes"]');
     await row.waitFor();
     expect(await row.getByTestId('subject-faces').textContent()).toBe('1');
     expect(await enrolError.isVisible()).toBe(false);
 
-    const labels = await recognise(page, seed('younes', 'camera_0.jpg'));
+    const labels = await recognise(page, demo.camera(younes));
     expect(labels).toHaveLength(1);
     expect(labels[0]).toMatch(/^Younes 0\.\d\d$/);
     expect(await page.getByTestId('panel-recognise').getByTestId('face-box').getAttribute('data-kind')).toBe('match');
@@ -208,7 +210,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     await row.waitFor({ state: 'detached' });
     await page.getByTestId('subjects-empty').waitFor();
 
-    const after = await recognise(page, seed('younes', 'camera_0.jpg'));
+    const after = await recognise(page, demo.camera(younes));
     expect(after).toHaveLength(1);
     expect(after[0]).toMatch(/^unknown\b/);
     expect(await page.getByTestId('panel-recognise').getByTestId('face-name').textContent()).toBe('unknown');
@@ -219,7 +221,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     const page = await openPage(service.adminKey);
     await page.getByTestId('tab-gallery').click();
     await page.getByTestId('enrol-name').fill('Bertrand');
-    await page.getByTestId('enrol-files').setInputFiles(seed('bertrand', 'bertrand_db.jpg'));
+    await page.getByTestId('enrol-files').setInputFiles(demo.db(bertrand));
     await page.getByTestId('enrol-submit').click();
     const row = page.locator('[data-testid="subject-row"][data-name="Bertrand"]');
     await row.waitFor();
@@ -236,7 +238,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     await idle(page, 'panel-gallery');
     expect(await renamed.count()).toBe(1);
 
-    expect(await recognise(page, seed('bertrand', 'camera_1.jpg'))).toEqual([expect.stringMatching(/^Bertrand B\. /)]);
+    expect(await recognise(page, demo.camera(bertrand))).toEqual([expect.stringMatching(/^Bertrand B\. /)]);
     await page.close();
   });
 
@@ -249,7 +251,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     await error.waitFor();
     expect(await error.textContent()).toMatch(/camera permission was refused/i);
     expect(await page.getByTestId('recognise-camera').getAttribute('aria-pressed')).toBe('false');
-    expect(await recognise(page, seed('bertrand', 'camera_1.jpg'))).toHaveLength(1);
+    expect(await recognise(page, demo.camera(bertrand))).toHaveLength(1);
     await page.close();
   });
 
@@ -298,7 +300,7 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     expect(await page.getByTestId('subject-delete').count()).toBe(0);
     expect(await page.getByTestId('subject-rename').count()).toBe(0);
     // …and can still recognise.
-    expect(await recognise(page, seed('bertrand', 'camera_1.jpg'))).toEqual([expect.stringMatching(/^Bertrand B\. /)]);
+    expect(await recognise(page, demo.camera(bertrand))).toEqual([expect.stringMatching(/^Bertrand B\. /)]);
     // Logging out forgets the key.
     await page.getByTestId('logout').click();
     await page.getByTestId('login').waitFor();

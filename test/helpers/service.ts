@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/service/app.js';
 import { loadConfig, type ServiceConfig } from '../../src/service/config.js';
 import { KeyStore } from '../../src/service/keys.js';
-import { dataPath } from './data.js';
+import { FACEAPI_DEMO } from './data.js';
+import { demoPeople } from './demo-people.js';
 
 export interface Answer<T = any> {
   status: number;
@@ -75,9 +76,13 @@ export function form(fields: Record<string, string | Uint8Array | (string | Uint
 
 export const b64 = (file: string): string => readFileSync(file).toString('base64');
 
-export const PEOPLE = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'danielle', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
-export const seed = (id: string, f: string): string => dataPath('seed-assignment', 'images', id, f);
-export const dbPhoto = (p: string): string => seed(p, p === 'danielle' ? 'danielle_db.png' : `${p}_db.jpg`);
-export const press = (...p: string[]): string => dataPath('press-photos', ...p);
-export const STRANGER = press('images', 'barack_obama', 'examples__obama.jpg');
-export const GROUP = press('unlabelled', 'obama_and_biden.jpg');
+/** The people and photos of the service tests: the demo-photo people (test/helpers/demo-people.ts), no ../shared. */
+export const DEMO = await demoPeople();
+export const PEOPLE = DEMO.people;
+export const dbPhoto = DEMO.db;
+export const camera = DEMO.camera;
+export const STRANGER = DEMO.stranger;
+/** Four faces, 1920×1537, 302 kB. */
+export const GROUP = DEMO.group;
+/** Another large photo (three faces, 1920×1280, 145 kB). */
+export const LARGE = path.join(FACEAPI_DEMO, 'sample1.jpg');
