@@ -127,7 +127,7 @@ describe('--json failures', () => {
 });
 
 describe('folders with files likeness does not read', () => {
-  it('each skipped file is reported on stderr and in the --json output (detect, embed, identify, enroll)', async () => {
+  it('each skipped file is reported on stderr and in the --json output (detect, embed, identify, enroll, train)', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'likeness-skip-'));
     const person = path.join(dir, 'people', 'ann');
     await mkdir(person, { recursive: true });
@@ -156,6 +156,10 @@ describe('folders with files likeness does not read', () => {
     expect(n.code, n.stderr).toBe(0);
     expect(n.stderr).toContain(`${avif}: skipped`);
     expect((JSON.parse(n.stdout) as { skipped: { file: string }[] }).skipped.map((u) => u.file)).toEqual([avif, txt]);
+    // train reads the same <name>/<photos> layout: the report comes before training (which needs 3 people and fails here)
+    const t = await cli('train', path.join(dir, 'people'), '--out', path.join(dir, 'm.onnx'));
+    expect(t.code).toBe(1);
+    expect(t.stderr).toContain(`${avif}: skipped`);
     const i = await cli('identify', person, '--db', db, '--json');
     expect(i.stderr).toContain(`${txt}: skipped`);
     expect((JSON.parse(i.stdout) as { file: string }[]).map((o) => o.file)).toEqual([path.join(person, 'a.jpg'), avif, txt]);

@@ -11,6 +11,8 @@ import type { HeadKind } from '../train/head.js';
 import { MINING_STRATEGIES, type MiningStrategy } from '../train/mining.js';
 import { TRAIN_DEFAULTS, TRAIN_STACK } from '../train/defaults.js';
 import type { TrainMode } from '../train/index.js';
+import { readPeople } from '../image/folders.js';
+import { reportSkipped, skippedFile } from './files.js';
 import { requestedModel } from './model.js';
 import type { EpochReport } from '../train/trainer.js';
 import { UsageFailure } from './output.js';
@@ -78,6 +80,11 @@ export function trainCommand(): Command {
       const plotFile = o.plot === false ? undefined : (o.plot ?? o.out.replace(/\.onnx$/i, '-training.svg'));
       const [{ checkPlotFile, plotTraining }, { saveModel, trainFromFolder }] = await Promise.all([import('../eval/plots.js'), import('../train/index.js')]);
       if (plotFile) checkPlotFile(plotFile);
+      // Files in the people's folders that are not images: one line each (training reads the images only).
+      const notImages: string[] = [];
+      await readPeople(dir, notImages).catch(() => undefined); // an unreadable folder fails in training, with its own message
+      const unsupported = notImages.map(skippedFile);
+      reportSkipped(unsupported);
       let exclude: Set<string> | undefined;
       if (o.excludePairs) {
         const pairs = await readPairs(o.excludePairs);
@@ -151,6 +158,7 @@ export function trainCommand(): Command {
           photos: r.photos,
           history: r.result.history,
           ...(plotFile ? { plot: plotFile } : {}),
+          ...(unsupported.length > 0 ? { unsupported } : {}),
         };
         if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         log(`${r.result.interrupted ? 'interrupted; ' : ''}saved ${o.out} (${r.metadata.name}@${r.metadata.version}): best epoch ${b.epoch}, validation accuracy ${pct(r.result.history[0]!.valAccuracy)} before training → ${pct(b.valAccuracy)}, threshold ${b.valThreshold.toFixed(4)}${plotFile ? `; curves in ${plotFile}` : ''}`);
