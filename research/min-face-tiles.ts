@@ -6,35 +6,15 @@
  *
  *   [MODEL=dlib] npx tsx research/min-face-tiles.ts [MIN_FACE...]      (default: 20 40; MODEL: a stack, default fusion)
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import sharp from 'sharp';
 import { Likeness } from '../src/likeness.js';
-import { bigOnePerson } from '../test/helpers/big-photo.js';
-import { FACEAPI_DEMO, ROOT } from '../test/helpers/data.js';
-
-const TRUTH = (JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'faceapi-demo-faces.json'), 'utf8')) as { faces: Record<string, [number, number, number][]> }).faces;
-
-async function mosaic(): Promise<{ img: Buffer; truth: [number, number, number][] }> {
-  const parts: { input: Buffer; left: number; top: number }[] = [];
-  const truth: [number, number, number][] = [];
-  for (const [i, f] of Object.keys(TRUTH).entries()) {
-    const { data, info } = await sharp(`${FACEAPI_DEMO}/${f}`).rotate().toBuffer({ resolveWithObject: true });
-    const k = Math.min(480 / info.width, 360 / info.height);
-    const left = (i % 4) * 480;
-    const top = Math.floor(i / 4) * 360;
-    parts.push({ input: await sharp(data).resize(Math.round(info.width * k), Math.round(info.height * k)).toBuffer(), left, top });
-    for (const [x, y, w] of TRUTH[f]!) truth.push([left + x * k, top + y * k, w * k]);
-  }
-  return { img: await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#808080' } }).composite(parts).jpeg({ quality: 95 }).toBuffer(), truth };
-}
+import { bigOnePerson, demoMosaic } from '../test/helpers/synthetic-photos.js';
 
 const inside = (b: { x: number; y: number; width: number; height: number }, x: number, y: number) => x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height;
 
 const sizes = process.argv.slice(2).map(Number);
 const l = await Likeness.create(process.env.MODEL ? { model: process.env.MODEL } : {});
 const big = await bigOnePerson();
-const m = await mosaic();
+const m = await demoMosaic();
 for (const minFaceSize of sizes.length > 0 ? sizes : [20, 40]) {
   const t0 = performance.now();
   const faces = (await l.detect(big.img, { detection: { minFaceSize } })).faces;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveMinFaceSize, MIN_FACE_FRACTION } from '../src/detect/detector.js';
 import { Likeness } from '../src/likeness.js';
-import { bigOnePerson } from './helpers/big-photo.js';
+import { bigOnePerson } from './helpers/synthetic-photos.js';
 
 describe('minFaceSize on a 35 MP photo of one person', () => {
   it('is clipped to 1/100 of the longer side', () => {

@@ -1,10 +1,23 @@
-/** A large synthetic photo of one person, made at test time from face-api's demo photos (shipped in npm). */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+/** Synthetic photos made at test time from face-api's demo photos (shipped in npm): a mosaic of small faces, a large photo of one person. */
 import sharp from 'sharp';
-import { FACEAPI_DEMO, ROOT } from './data.js';
+import { FACEAPI_DEMO } from './data.js';
+import { DEMO_FACES as TRUTH } from './demo-people.js';
 
-const TRUTH = (JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'faceapi-demo-faces.json'), 'utf8')) as { faces: Record<string, [number, number, number][]> }).faces;
+/** The six demo photos shrunk into one 1920×1080 mosaic (22 faces ≈ 40 px wide) and their faces [x, y, width] in it. */
+export async function demoMosaic(): Promise<{ img: Buffer; truth: [number, number, number][] }> {
+  const parts: { input: Buffer; left: number; top: number }[] = [];
+  const truth: [number, number, number][] = [];
+  for (const [i, f] of Object.keys(TRUTH).entries()) {
+    const { data, info } = await sharp(`${FACEAPI_DEMO}/${f}`).rotate().toBuffer({ resolveWithObject: true });
+    const k = Math.min(480 / info.width, 360 / info.height);
+    const left = (i % 4) * 480;
+    const top = Math.floor(i / 4) * 360;
+    parts.push({ input: await sharp(data).resize(Math.round(info.width * k), Math.round(info.height * k)).toBuffer(), left, top });
+    for (const [x, y, w] of TRUTH[f]!) truth.push([left + x * k, top + y * k, w * k]);
+  }
+  const img = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#808080' } }).composite(parts).jpeg({ quality: 95 }).toBuffer();
+  return { img, truth };
+}
 
 /**
  * A 7,200×4,800 (34.6 MP) photo of one person: sample2's right-hand person (face centre 1543,282,
