@@ -119,8 +119,10 @@ describe('likeness CLI', () => {
     await writeFile(path.join(dir, 'notes.txt'), 'not an image');
     const r = await cli('detect', dir, '--json');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { file: string; faces: unknown[] }[];
-    expect(out.map((o) => path.relative(dir, o.file))).toEqual(['b.jpg', path.join('sub', 'a.JPG')]);
+    const out = JSON.parse(r.stdout) as { file: string; faces?: unknown[]; skipped?: unknown }[];
+    // files that are not images come last, reported as skipped (test/cli.hostile.test.ts)
+    expect(out.map((o) => path.relative(dir, o.file))).toEqual(['b.jpg', path.join('sub', 'a.JPG'), 'notes.txt']);
+    expect(out[2]!.skipped).toBeDefined();
     const empty = await mkdtemp(path.join(os.tmpdir(), 'likeness-empty-'));
     const e = await cli('detect', empty);
     expect(e.code).toBe(1);

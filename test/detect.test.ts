@@ -3,17 +3,14 @@
  * The mechanics (tiles, retries, maxUpscale) are tested on the SSD (the dlib stack), whose input is
  * small enough for them to matter; the default detector (RetinaFace at 1280) on a real mosaic.
  */
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tiles } from '../src/detect/detector.js';
 import { iou, nonMaxSuppression } from '../src/detect/nms.js';
 import { InvalidOptionError } from '../src/errors.js';
 import { Likeness, largestFirst } from '../src/likeness.js';
+import { demoMosaic } from './helpers/synthetic-photos.js';
 import { FACEAPI_DEMO } from './helpers/data.js';
-
-type Truth = Record<string, [number, number, number][]>;
-const TRUTH = (JSON.parse(readFileSync(new URL('./fixtures/faceapi-demo-faces.json', import.meta.url), 'utf8')) as { faces: Truth }).faces;
 
 let L: Likeness;
 let faceCrop: Buffer;
@@ -95,22 +92,6 @@ describe('detection across face sizes (SSD, the dlib stack)', () => {
     expect(strict.length).toBeLessThan(all.length);
   });
 });
-
-/** face-api's six demo photos shrunk into 480×360 cells of a 1920×1080 canvas (faces ≈ 40–60 px wide), with the hand-checked faces mapped. */
-async function demoMosaic(): Promise<{ img: Buffer; truth: [number, number, number][] }> {
-  const parts: { input: Buffer; left: number; top: number }[] = [];
-  const truth: [number, number, number][] = [];
-  for (const [i, f] of Object.keys(TRUTH).entries()) {
-    const { data, info } = await sharp(`${FACEAPI_DEMO}/${f}`).rotate().toBuffer({ resolveWithObject: true });
-    const k = Math.min(480 / info.width, 360 / info.height);
-    const left = (i % 4) * 480;
-    const top = Math.floor(i / 4) * 360;
-    parts.push({ input: await sharp(data).resize(Math.round(info.width * k), Math.round(info.height * k)).toBuffer(), left, top });
-    for (const [x, y, w] of TRUTH[f]!) truth.push([left + x * k, top + y * k, w * k]);
-  }
-  const img = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#808080' } }).composite(parts).jpeg({ quality: 95 }).toBuffer();
-  return { img, truth };
-}
 
 const found = (boxes: { x: number; y: number; width: number; height: number }[], truth: [number, number, number][]): number =>
   truth.filter(([x, y]) => boxes.some((b) => x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height)).length;

@@ -4,9 +4,6 @@ import type { LikenessOptions } from '../likeness.js';
 import { resolveStack } from '../models/stacks.js';
 import { modelOption, requestedModel } from './model.js';
 import type { EmbedderSpec } from '../models/spec.js';
-import { evaluateIdentification } from '../eval/identify-eval.js';
-import { checkPlotFile, plotCmc, plotVerification } from '../eval/plots.js';
-import { evaluateVerification } from '../eval/verify-eval.js';
 import type { EncodeSetOptions } from '../eval/encode-set.js';
 import { pairsCsv, pairsFromLabels, protocolCsv, protocolFromLabels, readLabels } from '../eval/labels.js';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -97,6 +94,7 @@ export function evalCommand(): Command {
     .option('--roc <file>', 'write the ROC curve and distance histograms (.svg or .png)')
     .action(async (o: PipelineOpts & { pairs?: string; labels?: string; roc?: string }) => {
       if ((o.pairs === undefined) === (o.labels === undefined)) throw new UsageFailure('give exactly one of --pairs or --labels');
+      const [{ checkPlotFile, plotVerification }, { evaluateVerification }] = await Promise.all([import('../eval/plots.js'), import('../eval/verify-eval.js')]);
       if (o.roc) checkPlotFile(o.roc);
       const { engine, run } = pipelineOptions(o);
       const source = o.labels === undefined ? o.pairs! : { name: `pairs from ${o.labels}`, pairs: pairsFromLabels(await readLabels(o.labels)) };
@@ -132,6 +130,7 @@ export function evalCommand(): Command {
     .option('--no-hubness', 'rank and decide on raw distances, without the hubness correction `identify` uses')
     .action(async (o: PipelineOpts & { protocol?: string; labels?: string; cmc?: string; db?: string; hubness: boolean }) => {
       if ((o.protocol === undefined) === (o.labels === undefined)) throw new UsageFailure('give exactly one of --protocol or --labels');
+      const [{ checkPlotFile, plotCmc }, { evaluateIdentification }] = await Promise.all([import('../eval/plots.js'), import('../eval/identify-eval.js')]);
       if (o.cmc) checkPlotFile(o.cmc);
       const { engine, run } = pipelineOptions(o);
       const source = o.labels === undefined ? o.protocol! : { name: `protocol from ${o.labels}`, entries: protocolFromLabels(await readLabels(o.labels)) };

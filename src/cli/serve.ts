@@ -1,7 +1,7 @@
 /** `likeness serve`: the HTTP service (API, docs and web page) on the gallery. `npm start` runs it. */
 import { Command, Option } from 'commander';
 import { describeConfig, loadConfig, type RawConfig } from '../service/config.js';
-import { ensureAdminKey, KeyStore } from '../service/keys.js';
+import type { ensureAdminKey } from '../service/keys.js';
 
 interface ServeOpts {
   host?: string;
@@ -53,10 +53,11 @@ export function serveCommand(program: Command): void {
       const err = (s: string): boolean => process.stderr.write(s);
       err(`likeness serve\n${describeConfig(config).map((l) => `  ${l}\n`).join('')}`);
 
+      const { ensureAdminKey: ensureAdmin, KeyStore } = await import('../service/keys.js');
       const keys = KeyStore.open(config.keys);
       let first: ReturnType<typeof ensureAdminKey>;
       try {
-        first = ensureAdminKey(keys);
+        first = ensureAdmin(keys);
       } finally {
         keys.close();
       }

@@ -4,14 +4,15 @@
  * prints its loss, active triplets and validation accuracy; Ctrl-C stops after the current batch
  * and saves the best model so far (exit status 130).
  */
-import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import { readPairs } from '../eval/pairs.js';
-import { checkPlotFile, plotTraining } from '../eval/plots.js';
 import type { HeadKind } from '../train/head.js';
 import { MINING_STRATEGIES, type MiningStrategy } from '../train/mining.js';
-import { saveModel, trainFromFolder, TRAIN_DEFAULTS, TRAIN_STACK, type TrainMode } from '../train/index.js';
+import { TRAIN_DEFAULTS, TRAIN_STACK } from '../train/defaults.js';
+import type { TrainMode } from '../train/index.js';
+import { readPeople } from '../image/folders.js';
+import { reportSkipped, skippedFile } from './files.js';
 import { requestedModel } from './model.js';
 import type { EpochReport } from '../train/trainer.js';
 import { UsageFailure } from './output.js';
@@ -77,7 +78,13 @@ export function trainCommand(): Command {
     .action(async (dir: string, o: TrainOpts) => {
       if (path.extname(o.out).toLowerCase() !== '.onnx') throw new UsageFailure('--out must name an .onnx file');
       const plotFile = o.plot === false ? undefined : (o.plot ?? o.out.replace(/\.onnx$/i, '-training.svg'));
+      const [{ checkPlotFile, plotTraining }, { saveModel, trainFromFolder }] = await Promise.all([import('../eval/plots.js'), import('../train/index.js')]);
       if (plotFile) checkPlotFile(plotFile);
+      // Files in the people's folders that are not images: one line each (training reads the images only).
+      const notImages: string[] = [];
+      await readPeople(dir, notImages).catch(() => undefined); // an unreadable folder fails in training, with its own message
+      const unsupported = notImages.map(skippedFile);
+      reportSkipped(unsupported);
       let exclude: Set<string> | undefined;
       if (o.excludePairs) {
         const pairs = await readPairs(o.excludePairs);
@@ -92,7 +99,8 @@ export function trainCommand(): Command {
       };
       process.on('SIGINT', onSigint);
       const tty = process.stderr.isTTY === true;
-      const bar = tty ? new cliProgress.SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} batches | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+      const cliProgress = tty ? (await import('cli-progress')).default : undefined;
+      const bar = cliProgress ? new cliProgress.SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} batches | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
       let epoch = 0;
       let barRunning = false;
       try {
@@ -150,6 +158,7 @@ export function trainCommand(): Command {
           photos: r.photos,
           history: r.result.history,
           ...(plotFile ? { plot: plotFile } : {}),
+          ...(unsupported.length > 0 ? { unsupported } : {}),
         };
         if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         log(`${r.result.interrupted ? 'interrupted; ' : ''}saved ${o.out} (${r.metadata.name}@${r.metadata.version}): best epoch ${b.epoch}, validation accuracy ${pct(r.result.history[0]!.valAccuracy)} before training → ${pct(b.valAccuracy)}, threshold ${b.valThreshold.toFixed(4)}${plotFile ? `; curves in ${plotFile}` : ''}`);

@@ -34,14 +34,32 @@ function sameFace(a: Box, b: Box): boolean {
  * (the scale the landmark net expects); tile detections add only faces it missed. Among tiles, the
  * best-scoring box of a face wins (a face cut by a tile border is seen whole by a neighbour).
  */
-function mergeDetections(whole: readonly Detection[], fromTiles: readonly Detection[], o: Required<DetectionOptions>): Detection[] {
+function mergeDetections(whole: readonly Detection[], fromTiles: readonly Detection[], o: Required<DetectionOptions>, maxTileFace: number): Detection[] {
   const out = [...whole];
   const order = [...fromTiles].sort((a, b) => b.score - a.score);
   for (const d of order) {
     if (out.length >= o.maxFaces) break;
+    // A face this large the whole-image pass finds reliably: found only in a tile, it is a false
+    // positive (a part of a large face, a hand, a texture seen at tile scale).
+    if (Math.max(d.box.width, d.box.height) > maxTileFace) continue;
     if (!out.some((k) => sameFace(k.box, d.box))) out.push(d);
   }
   return out;
+}
+
+/**
+ * The smallest minFaceSize honoured, as a fraction of the image's longer side: below it the tiles
+ * would multiply (time grows as 1/minFaceSize²) and find textures rather than faces. A 36 MP photo
+ * (7,360 px) is scanned for faces down to 74 px.
+ */
+export const MIN_FACE_FRACTION = 0.01;
+
+/** Tile-only detections wider than this many times the whole pass's smallest face are dropped (see mergeDetections). */
+export const TILE_FACE_LIMIT = 2;
+
+/** The minFaceSize a detection of an image w×h actually uses: at least MIN_FACE_FRACTION of its longer side. */
+export function effectiveMinFaceSize(minFaceSize: number, width: number, height: number): number {
+  return minFaceSize > 0 ? Math.max(minFaceSize, Math.ceil(MIN_FACE_FRACTION * Math.max(width, height))) : 0;
 }
 
 export interface DetectionOptions {
@@ -67,6 +85,8 @@ export interface DetectionOptions {
    * finds faces wider than about 1/16 of the image's longer side). When set and smaller than that,
    * the image is also scanned in overlapping tiles at a resolution where such faces are big enough
    * for the network: finds 40 px faces in large photos, at the cost of one pass per tile.
+   * Clipped to 1/100 of the image's longer side (MIN_FACE_FRACTION); faces found only in tiles are
+   * kept only when smaller than twice what the whole-image pass finds (TILE_FACE_LIMIT).
    */
   minFaceSize?: number;
 }
@@ -75,9 +95,10 @@ export interface DetectionOptions {
  * Bumped whenever detection's output changes for the same options, so encodings cached by an
  * earlier version are not reused (it is part of Likeness.settings()). 2: small photos at native
  * scale, the fill-the-input retry, boxes mostly outside the image dropped. 3: decoders per detector kind
- * (the SSD's boxes unchanged), the main face chosen by insightface's rule.
+ * (the SSD's boxes unchanged), the main face chosen by insightface's rule. 4: minFaceSize clipped to
+ * 1/100 of the longer side, large tile-only detections dropped.
  */
-export const DETECTION_REVISION = 3;
+export const DETECTION_REVISION = 4;
 
 /** Detections with less of their box inside the image than this are dropped. */
 const MIN_VISIBLE = 0.25;
@@ -200,13 +221,14 @@ export class FaceDetector {
     const canvasOf = (canvasSide: number): Canvas => (canvasSide === side ? { originX: 0, originY: 0, side, valid: whole } : centredCanvas(img, canvasSide));
     const found = await this.detectOnCanvas(img, canvasOf(first), o, inputSize);
     const minFace = this.spec.minFaceInInput ?? MIN_FACE_IN_INPUT;
-    const tile = Math.round((this.spec.input.size * o.minFaceSize) / minFace);
-    if (o.minFaceSize > 0 && tile < side) {
+    const minFaceSize = effectiveMinFaceSize(o.minFaceSize, img.width, img.height);
+    const tile = Math.round((this.spec.input.size * minFaceSize) / minFace);
+    if (minFaceSize > 0 && tile < side) {
       // Faces the whole-image pass may miss are smaller than side·minFace/size: tiles overlap by more than that.
       const overlap = Math.min(Math.floor(tile / 2), Math.ceil((1.5 * side * minFace) / this.spec.input.size));
       const fromTiles: Detection[] = [];
       for (const t of tiles(img.width, img.height, tile, overlap)) fromTiles.push(...(await this.detectOnCanvas(img, { originX: t.x, originY: t.y, side: tile, valid: whole }, o)));
-      return mergeDetections(found, fromTiles, o);
+      return mergeDetections(found, fromTiles, o, (TILE_FACE_LIMIT * side * minFace) / this.spec.input.size);
     }
     if (found.length > 0 || !o.retry) return found;
     // Retries: the image filling the input (when the first pass did not), then the larger canvases;

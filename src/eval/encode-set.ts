@@ -2,7 +2,6 @@
  * Encode a set of image files for evaluation: cached by content and settings, spread over a worker
  * per core, with a progress bar (ETA) on stderr. Every file gets a result: its faces, or the error.
  */
-import cliProgress from 'cli-progress';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { LikenessError } from '../errors.js';
 import { Likeness, type LikenessOptions } from '../likeness.js';
 import { cacheDir } from '../models/cache.js';
 import { WorkerPool } from '../parallel/pool.js';
+import { progressReporter } from '../progress.js';
 import { EncodingCache, settingsHash, type CachedFace } from './encoding-cache.js';
 
 export type EncodeResult = { ok: true; width: number; height: number; faces: CachedFace[]; cached: boolean; sha256: string } | { ok: false; error: { code: string; message: string } };
@@ -31,34 +31,6 @@ export interface EncodeSetResult {
   encoded: number;
   fromCache: number;
   seconds: number;
-}
-
-function progressReporter(total: number, label: string, tty: boolean) {
-  if (tty) {
-    const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted} | {rate} img/s`, stream: process.stderr, hideCursor: true, etaBuffer: 200 },
-      cliProgress.Presets.shades_classic,
-    );
-    const t0 = performance.now();
-    bar.start(total, 0, { rate: '0' });
-    return {
-      tick: (n: number) => bar.update(n, { rate: (n / ((performance.now() - t0) / 1000)).toFixed(1) }),
-      stop: () => bar.stop(),
-    };
-  }
-  const t0 = performance.now();
-  let next = 0.1;
-  return {
-    tick: (n: number) => {
-      if (n / total >= next || n === total) {
-        const s = (performance.now() - t0) / 1000;
-        const eta = n > 0 ? (s / n) * (total - n) : 0;
-        process.stderr.write(`${label}: ${n}/${total} (${Math.round((100 * n) / total)}%), ETA ${Math.round(eta)} s\n`);
-        next = Math.floor((n / total) * 10 + 1) / 10;
-      }
-    },
-    stop: () => {},
-  };
 }
 
 export async function encodeSet(files: readonly string[], likenessOptions: LikenessOptions = {}, options: EncodeSetOptions = {}): Promise<EncodeSetResult> {

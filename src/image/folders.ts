@@ -15,7 +15,7 @@ export interface Person {
 }
 
 /** `<dir>/<identity>/<photos>`, people and photos sorted by name. */
-export async function readPeople(dir: string): Promise<Person[]> {
+export async function readPeople(dir: string, skipped?: string[]): Promise<Person[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -26,7 +26,9 @@ export async function readPeople(dir: string): Promise<Person[]> {
   for (const e of entries.filter((d) => d.isDirectory() || d.isSymbolicLink()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     let files: string[];
     try {
-      files = (await readdir(path.join(dir, e.name))).filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
+      const names = (await readdir(path.join(dir, e.name), { withFileTypes: true })).filter((f) => f.isFile()).map((f) => f.name).sort();
+      files = names.filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase()));
+      skipped?.push(...names.filter((f) => !IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).map((f) => path.join(dir, e.name, f)));
     } catch {
       continue; // a plain file or broken link
     }
