@@ -261,10 +261,13 @@ describe.skipIf(skip !== undefined)(`web page in Chromium${skip ? ` (${skip})` :
     await page.getByTestId('tab-gallery').click();
     await page.getByTestId('enrol-name').fill('Younes (webcam)');
     await page.getByTestId('enrol-camera').click();
-    await page.waitForFunction(`(() => {
+    // Polled with page.evaluate (a CDP evaluation): waitForFunction's string predicate is eval'd in
+    // the page, which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    const playing = `(() => {
       const v = document.querySelector('[data-testid="enrol-video"]');
       return v !== null && v.videoWidth > 0 && !v.paused;
-    })()`);
+    })()`;
+    await expect.poll(() => page.evaluate(playing), { timeout: 20_000 }).toBe(true);
     await page.getByTestId('enrol-snap').click();
     await page.getByTestId('enrol-thumb').waitFor();
     await page.getByTestId('enrol-submit').click();
