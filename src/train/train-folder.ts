@@ -103,6 +103,11 @@ export async function trainFromFolder(o: TrainFolderOptions): Promise<TrainFolde
 
   // A head is trained on one network: by default the strongest single-network stack (the default stack is a fusion).
   const engineOptions: LikenessOptions = mode === 'head' && o.engine?.model === undefined && !o.engine?.embedder ? { ...o.engine, model: TRAIN_STACK } : (o.engine ?? {});
+  // Refused before any photo is encoded.
+  const engine = await Likeness.create(engineOptions);
+  const encoder = engine.embedder.spec;
+  if (mode === 'head' && encoder.task === 'fuse') throw new InvalidOptionError(`${encoder.name} fuses several networks: train a head on a single-network stack (--model ${TRAIN_STACK}, the default, or dlib)`);
+  const base = encoder.task === 'fuse' ? undefined : encoder;
   const frozen = await frozenEncodings(ordered, engineOptions, o.run ?? {});
   const samples = frozen.samples;
   stage(`${samples.length} faces (${frozen.fromCache} encodings from the cache, ${frozen.encoded} computed in ${frozen.seconds.toFixed(1)} s; ${frozen.skipped.length} photos without a usable face)`);
@@ -117,10 +122,6 @@ export async function trainFromFolder(o: TrainFolderOptions): Promise<TrainFolde
   const validation = { items: valIdx, pairs };
   const initSeed = subSeed(rng);
 
-  const engine = await Likeness.create(engineOptions);
-  const encoder = engine.embedder.spec;
-  if (mode === 'head' && encoder.task === 'fuse') throw new InvalidOptionError(`${encoder.name} fuses several networks: train a head on a single-network stack (--model ${TRAIN_STACK}, the default, or dlib)`);
-  const base = encoder.task === 'fuse' ? undefined : encoder;
   let model: TrainableModel<HeadWeights | ScratchWeights>;
   let layout: TensorLayout | undefined;
   const padding = 0.25;
