@@ -193,7 +193,8 @@ export class Likeness {
     const img = await this.load(input, opts.source === undefined ? {} : { source: opts.source });
     let t1 = performance.now();
     t.decodeMs = t1 - t0;
-    const dets = await this.detector.detect(img, { ...this.options.detection, ...opts.detection });
+    // Main face first (mainFirst): the one order of faces everywhere (face indices, CLI, service).
+    const dets = mainFirst(await this.detector.detect(img, { ...this.options.detection, ...opts.detection }), img);
     t0 = performance.now();
     t.detectMs = t0 - t1;
     const lms = this.landmarker ? await this.landmarker.predict(img, dets.map((d) => d.box), this.options.landmarks) : undefined;
@@ -244,10 +245,9 @@ export class Likeness {
 
   /** The encoding of one face of an image (the main face by default, see mainFirst); NoFaceError when there is none. */
   async encodeOne(input: ImageInput, face = 0, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string } = {}): Promise<EncodedFace> {
-    const a = await this.embed(input, options);
-    const faces = mainFirst(a.faces, a);
-    if (faces.length === 0) throw new NoFaceError(a.source);
-    if (!Number.isInteger(face) || face < 0 || face >= faces.length) throw new FaceIndexError(a.source, face, faces.length);
+    const { faces, source } = await this.embed(input, options);
+    if (faces.length === 0) throw new NoFaceError(source);
+    if (!Number.isInteger(face) || face < 0 || face >= faces.length) throw new FaceIndexError(source, face, faces.length);
     return faces[face]!;
   }
 

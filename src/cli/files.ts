@@ -1,7 +1,7 @@
 /** Command-line image arguments: files as given, folders expanded to the images inside them. */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { IMAGE_EXTENSIONS } from '../image/folders.js';
+import { IMAGE_EXTENSIONS, isImageFile } from '../image/folders.js';
 
 /** A file in a folder argument that is not read: its extension is not an image type likeness decodes. */
 export interface SkippedFile {
@@ -35,7 +35,7 @@ export async function expandInputs(args: readonly string[], skipped?: SkippedFil
     const entries = await readdir(a, { recursive: true, withFileTypes: true });
     const all = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
     for (const f of all) {
-      if (IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())) out.push(f);
+      if (isImageFile(f)) out.push(f);
       else skipped?.push(skippedFile(f));
     }
   }

@@ -72,10 +72,10 @@ function withCommon(cmd: Command, opts: { mirror?: boolean } = {}): Command {
  * Yields results in input order; failures come back as LikenessError values.
  */
 async function analyseAll(files: string[], level: 'detect' | 'embed', o: CommonOpts): Promise<(Analysis<Face | EncodedFace> | LikenessError)[]> {
-  const { Likeness, mainFirst } = await import('../likeness.js');
-  // Faces main face first (mainFirst): the order `verify --face1 N` and `align` count in.
+  const { Likeness } = await import('../likeness.js');
+  // Faces come main face first from the library: the order `verify --face1 N` and `align` count in.
   const settle = (p: Promise<Analysis<Face | EncodedFace>>) =>
-    p.then((a) => ({ ...a, faces: mainFirst(a.faces, a) })).catch((e: unknown) => {
+    p.catch((e: unknown) => {
       if (e instanceof LikenessError && e.isInputError) return e;
       throw e;
     });
@@ -202,13 +202,13 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'folder for the chips (created if missing)')
     .option('--json', 'print JSON only')
     .action(async (file: string, o: CommonOpts & { out: string }) => {
-      const [{ Likeness, mainFirst }, { encodePng }] = await Promise.all([import('../likeness.js'), import('../image/index.js')]);
+      const [{ Likeness }, { encodePng }] = await Promise.all([import('../likeness.js'), import('../image/index.js')]);
       const l = await Likeness.create(engineOptions(o));
       const a = await l.align(file);
       await mkdir(o.out, { recursive: true });
       const base = path.basename(file).replace(/\.[^.]+$/, '');
       const written: { file: string; box: ReturnType<typeof boxJson> }[] = [];
-      for (const [i, f] of mainFirst(a.faces, a).entries()) {
+      for (const [i, f] of a.faces.entries()) {
         const out = path.join(o.out, `${base}_face${i}.png`);
         await writeFile(out, await encodePng(f.chip));
         written.push({ file: out, box: boxJson(f.box) });

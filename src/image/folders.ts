@@ -9,6 +9,9 @@ import { InvalidOptionError, LikenessError } from '../errors.js';
 /** File name extensions taken as photos when a folder is read. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff']);
 
+/** Whether a file name has an image extension likeness decodes. */
+export const isImageFile = (name: string): boolean => IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
+
 export interface Person {
   name: string;
   files: string[];
@@ -27,8 +30,8 @@ export async function readPeople(dir: string, skipped?: string[]): Promise<Perso
     let files: string[];
     try {
       const names = (await readdir(path.join(dir, e.name), { withFileTypes: true })).filter((f) => f.isFile()).map((f) => f.name).sort();
-      files = names.filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase()));
-      skipped?.push(...names.filter((f) => !IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).map((f) => path.join(dir, e.name, f)));
+      files = names.filter(isImageFile);
+      skipped?.push(...names.filter((f) => !isImageFile(f)).map((f) => path.join(dir, e.name, f)));
     } catch {
       continue; // a plain file or broken link
     }

@@ -26,17 +26,6 @@ export interface InferenceOptions {
   maxFaces: number;
   /** The model stack the workers load. */
   stack: StackSpec;
-  /** Tests: a stand-in for the worker pool (default: a WorkerPool of `workers` threads). */
-  pool?: InferencePool;
-}
-
-/** What Inference needs of a worker pool. */
-export interface InferencePool {
-  readonly queueDepth: number;
-  readonly running: number;
-  embed(input: Uint8Array, source: string, options?: JobOptions): Promise<Analysis<EncodedFace>>;
-  detect(input: Uint8Array, source: string, options?: JobOptions): Promise<Analysis<Face>>;
-  close(): Promise<void>;
 }
 
 /**
@@ -56,7 +45,7 @@ export class TooManyFacesError extends LikenessError {
 }
 
 export class Inference {
-  readonly pool: InferencePool;
+  readonly pool: WorkerPool;
   /** Images admitted whose job has not finished. */
   private admitted = 0;
   /** Mean time of a job on a worker (ms, from a worker taking it to its result), exponentially weighted: the Retry-After estimate. */
@@ -66,7 +55,7 @@ export class Inference {
 
   constructor(private readonly options: InferenceOptions) {
     // One more face than allowed is enough to know the image has too many, and bounds the work.
-    this.pool = options.pool ?? new WorkerPool(options.workers, {
+    this.pool = new WorkerPool(options.workers, {
       maxPixels: options.maxPixels,
       detection: { maxFaces: options.maxFaces + 1 },
       model: options.stack,

@@ -4,7 +4,7 @@ import { boxJson, faceJson } from '../../json.js';
 import { EncodingMismatchError, NoFaceError } from '../../errors.js';
 import { InvalidFaceError } from '../../gallery/errors.js';
 import { checkEmbedding } from '../../gallery/validate.js';
-import { mainFirst, type Analysis, type EncodedFace } from '../../likeness.js';
+import type { Analysis, EncodedFace } from '../../likeness.js';
 import { decide } from '../../match/verify.js';
 import type { Box } from '../../types.js';
 import type { ServiceContext } from '../context.js';
@@ -15,9 +15,9 @@ import { numberField, oneImage, readInputs, stringField } from './inputs.js';
 
 const security = [{ bearerAuth: [] }];
 
-/** The main face of an analysis (as `likeness verify`: mainFirst), NoFaceError when there is none. */
-function largest(a: Analysis<EncodedFace>): EncodedFace {
-  const f = mainFirst(a.faces, a)[0];
+/** The main face of an analysis (faces come main face first, as `likeness verify` uses), NoFaceError when there is none. */
+function mainFace(a: Analysis<EncodedFace>): EncodedFace {
+  const f = a.faces[0];
   if (!f) throw new NoFaceError(a.source);
   return f;
 }
@@ -121,7 +121,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
       b = await subjectEncoding(ctx, subject);
       const [an] = await ctx.inference.embed([{ bytes: image, source: 'image' }], deadline(reply, c));
       ctx.metrics.faces.inc({ operation: 'verify' }, an!.faces.length);
-      const f = largest(an!);
+      const f = mainFace(an!);
       a = f.embedding;
       faces = [{ box: boxJson(f.box) }, null];
       images = [{ width: an!.width, height: an!.height }, null];
@@ -130,8 +130,8 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
       const jobs = [{ bytes: oneImage(inputs, 'image1'), source: 'image1' }, { bytes: oneImage(inputs, 'image2'), source: 'image2' }];
       const [x, y] = await ctx.inference.embed(jobs, deadline(reply, c));
       ctx.metrics.faces.inc({ operation: 'verify' }, x!.faces.length + y!.faces.length);
-      const fa = largest(x!);
-      const fb = largest(y!);
+      const fa = mainFace(x!);
+      const fb = mainFace(y!);
       a = fa.embedding;
       b = fb.embedding;
       faces = [{ box: boxJson(fa.box) }, { box: boxJson(fb.box) }];
