@@ -26,7 +26,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { readPairs, type Pair } from '../src/eval/pairs.js';
 import { accuracyAt, bestThreshold, type Scored } from '../src/eval/threshold.js';
-import { alignFace, fivePointsFrom68, type AlignmentTemplate } from '../src/align/index.js';
+import { alignFace, fivePointsFrom68 } from '../src/align/index.js';
+import { arcfaceTemplate } from '../src/align/templates.js';
 import { Likeness, largestFirst } from '../src/likeness.js';
 import { euclidean } from '../src/match/distance.js';
 import { faceres, mobileface } from '../src/models/human/index.js';
@@ -75,27 +76,6 @@ const NORMS: Record<string, Normalization> = {
   vgg2: { mean: [91.4953, 103.8827, 131.0912], std: [1, 1, 1] },
   imnet: { mean: [103.939, 116.779, 123.68], std: [1, 1, 1] },
 };
-
-/** insightface's ArcFace alignment points for a 112×112 chip (eye centres, nose tip, mouth corners). */
-const ARCFACE_112 = [
-  [38.2946, 51.6963],
-  [73.5318, 51.5014],
-  [56.0252, 71.7366],
-  [41.5493, 92.3655],
-  [70.7299, 92.2041],
-] as const;
-
-function arcfaceTemplate(size: number, padding: number): AlignmentTemplate {
-  const k = size / 112 / (1 + 2 * padding);
-  const c = size / 2;
-  return {
-    name: 'arcface',
-    size,
-    padding,
-    points: ARCFACE_112.map(([x, y]) => ({ x: c + (x - 56) * k, y: c + (y - 56) * k })),
-    landmarkIndices: [0, 1, 2, 3, 4],
-  };
-}
 
 async function specFor(config: string): Promise<EmbedderSpec> {
   const [model, template, padding, norm = 'raw', order = 'rgb'] = config.split(':');
