@@ -11,6 +11,7 @@ import { FaceIndexError, InvalidOptionError, NoFaceError } from './errors.js';
 import { fivePoints, fivePointsArray, fivePointsFromArray, Landmarker, type FivePoints, type LandmarkOptions } from './landmarks/landmarker.js';
 import { checkThreshold, decide, sameModel, type Decision, type Encoding } from './match/verify.js';
 import { resolveStack } from './models/stacks.js';
+import { decisionQuality, type DecisionQuality } from './match/quality.js';
 import { getSession, type RuntimeOptions } from './models/session.js';
 import { PRODUCER } from './models/onnx/graph.js';
 import type { DetectorSpec, EmbedderSpec, EncoderSpec, LandmarkerSpec, ModelSource, StackSpec } from './models/spec.js';
@@ -84,6 +85,8 @@ export interface VerifyResult extends Decision {
   model: { name: string; version: string };
   /** Box of the face used in each image. */
   faces: [Box, Box];
+  /** The faces' widths and whether both are wide enough for a confident decision (data/quality.json). */
+  quality: DecisionQuality;
   timeMs: number;
 }
 
@@ -258,7 +261,8 @@ export class Likeness {
     checkThreshold(threshold); // before any work
     const [fa, fb] = await Promise.all([this.encodeOne(a, options.faceA ?? 0), this.encodeOne(b, options.faceB ?? 0)]);
     const d = decide(fa.embedding, fb.embedding, threshold, this.embedder.spec.metric, this.embedder.spec.threshold.logistic);
-    return { ...d, model: this.model, faces: [fa.box, fb.box], timeMs: performance.now() - t0 };
+    const faces: [Box, Box] = [fa.box, fb.box];
+    return { ...d, model: this.model, faces, quality: decisionQuality(faces), timeMs: performance.now() - t0 };
   }
 
   /** Verification of precomputed encodings (no image): plain arrays, or Encodings that carry their model. */

@@ -97,6 +97,8 @@ describe('the mobilefacenet stack', () => {
     const same = await L.verify(S2, copy);
     expect(same.verified).toBe(true);
     expect(same.distance).toBeLessThan(0.5 * L.threshold);
+    // every decision carries its faces' widths and whether both are wide enough to trust it
+    expect(same.quality).toEqual({ faceWidths: same.faces.map((b) => Math.round(b.width)), minFaceWidth: 40, confident: true });
     // the three women of sample1 are three different people
     const faces = mainFirst((await L.embed(S1)).faces, { width: 1920, height: 1280 });
     for (let i = 0; i < faces.length; i++) {

@@ -187,14 +187,13 @@ export function buildProgram(): Command {
         ...(o.face1 === undefined ? {} : { faceA: o.face1 }),
         ...(o.face2 === undefined ? {} : { faceB: o.face2 }),
       });
-      const { decisionQuality, qualityText } = await import('./quality.js');
-      const quality = decisionQuality(r.faces);
+      const { qualityText } = await import('./quality.js');
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ ...r, faces: r.faces.map(boxJson), quality, timeMs: Math.round(r.timeMs) })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...r, faces: r.faces.map(boxJson), timeMs: Math.round(r.timeMs) })}\n`);
       } else {
         const verdict = r.verified ? 'same person' : 'different people';
         const conf = r.confidence === undefined ? '' : `, confidence ${(r.confidence * 100).toFixed(1)}%`;
-        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}${conf}, similarity ${r.similarity.toFixed(3)}; ${qualityText(quality)})\n`);
+        process.stdout.write(`${verdict} (distance ${r.distance.toFixed(3)} ${r.verified ? '≤' : '>'} threshold ${r.threshold.toFixed(3)}${conf}, similarity ${r.similarity.toFixed(3)}; ${qualityText(r.quality)})\n`);
       }
     });
 
