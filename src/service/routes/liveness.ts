@@ -53,7 +53,7 @@ export function livenessRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     bodyLimit: 4096,
     schema: {
       tags: ['liveness'],
-      summary: "Start an active challenge: 'blink', 'turn-left' or 'turn-right' (random unless `challenge` is given); then send frames",
+      summary: "Start an active challenge: 'turn-left' or 'turn-right' at random, or the `challenge` asked for ('blink', 'turn-left', 'turn-right'); then send frames",
       security,
       body: { type: ['object', 'null'], properties: { challenge: { type: 'string', enum: [...CHALLENGES] } }, additionalProperties: false },
       response: errors,
