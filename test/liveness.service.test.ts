@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installHumanModels, locateHumanModel } from '../src/models/human/index.js';
 import { runCli } from './helpers/cli.js';
 import { FACEAPI_DEMO } from './helpers/data.js';
-import { b64, camera, dbPhoto, PEOPLE, startService, STRANGER, type RunningService } from './helpers/service.js';
+import { b64, camera, dbPhoto, form, PEOPLE, startService, STRANGER, type RunningService } from './helpers/service.js';
 
 let s: RunningService;
 const SAMPLE = path.join(FACEAPI_DEMO, 'sample1.jpg');
@@ -52,7 +52,8 @@ describe('liveness challenges', () => {
     const frame = (file: string) => s.call('POST', `/v1/liveness/challenges/${c.body.id}/frames`, { key: s.recognize, json: { image: b64(file) } });
     const person = PEOPLE[0]!;
     expect((await frame(dbPhoto(person))).body).toMatchObject({ state: 'pending', challenge: 'blink', frames: 1 });
-    expect((await frame(camera(person))).body).toMatchObject({ state: 'pending', frames: 2 });
+    const multipart = await s.call('POST', `/v1/liveness/challenges/${c.body.id}/frames`, { key: s.recognize, form: form({ image: camera(person) }) });
+    expect(multipart.body).toMatchObject({ state: 'pending', frames: 2 });
     expect((await frame(STRANGER)).body).toMatchObject({ state: 'failed', reason: 'face-changed' });
     expect(await frame(dbPhoto(person))).toMatchObject({ status: 409, body: { error: { code: 'E_CHALLENGE_OVER' } } });
 
