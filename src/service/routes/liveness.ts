@@ -6,6 +6,7 @@
  * (a few milliseconds per face) runs in the main thread on the decoded image, loaded on first use.
  */
 import type { FastifyInstance } from 'fastify';
+import { LikenessError } from '../../errors.js';
 import { boxJson } from '../../json.js';
 import { loadImage } from '../../image/decode.js';
 import { Liveness } from '../../liveness/passive.js';
@@ -26,9 +27,13 @@ export function livenessRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   const store = new ChallengeStore();
   let liveness: Promise<Liveness> | undefined;
   const model = process.env.LIKENESS_LIVENESS_MODEL ?? livenessData().defaultModel;
+  // A model that cannot load (the human-models files not fetched) is the service's state, not the request's: 503.
   const getLiveness = (): Promise<Liveness> => {
-    liveness ??= Liveness.create({ model });
-    liveness.catch(() => (liveness = undefined));
+    liveness ??= Liveness.create({ model }).catch((e: unknown) => {
+      liveness = undefined;
+      if (e instanceof LikenessError && !e.isInputError) throw new HttpError(503, 'E_LIVENESS_UNAVAILABLE', `liveness model ${model} is not available: ${e.message}`);
+      throw e;
+    });
     return liveness;
   };
   const spec = ctx.encoder.embedder.spec;
