@@ -20,16 +20,19 @@ const files = all.map((f) => [rng(), f] as const).sort((a, b) => a[0] - b[0]).sl
 const lk = await Likeness.create();
 const ears: number[] = [];
 const yaws: number[] = [];
+const byFile: [number, string][] = [];
 for (const f of files) {
   const face = (await lk.detect(f)).faces[0];
   if (!face?.landmarks) continue;
   ears.push(eyeAspectRatio(face.landmarks));
+  byFile.push([eyeAspectRatio(face.landmarks), path.relative(root, f)]);
   yaws.push(landmarkYaw(face.landmarks));
 }
 const q = (v: number[], p: number): number => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(p * v.length))]!;
 const med = q(ears, 0.5);
 console.log(`faces ${ears.length} of ${files.length}`);
 console.log(`EAR: p1 ${q(ears, 0.01).toFixed(3)} p5 ${q(ears, 0.05).toFixed(3)} median ${med.toFixed(3)} p95 ${q(ears, 0.95).toFixed(3)}; under ${DEFAULT_CHALLENGE_PARAMS.closedRatio}×median: ${ears.filter((e) => e < DEFAULT_CHALLENGE_PARAMS.closedRatio * med).length}`);
+console.log(`lowest EAR: ${byFile.sort((a, b) => a[0] - b[0]).slice(0, 12).map(([e, f]) => `${f} ${e.toFixed(3)}`).join(', ')}`);
 const abs = yaws.map(Math.abs);
 console.log(`|yaw|: median ${q(abs, 0.5).toFixed(3)} p75 ${q(abs, 0.75).toFixed(3)} p95 ${q(abs, 0.95).toFixed(3)} p99 ${q(abs, 0.99).toFixed(3)}; ≤ frontal ${DEFAULT_CHALLENGE_PARAMS.frontalYaw}: ${(100 * abs.filter((y) => y <= DEFAULT_CHALLENGE_PARAMS.frontalYaw).length / abs.length).toFixed(1)}%; ≥ turn ${DEFAULT_CHALLENGE_PARAMS.turnYaw}: ${(100 * abs.filter((y) => y >= DEFAULT_CHALLENGE_PARAMS.turnYaw).length / abs.length).toFixed(1)}%`);
 
