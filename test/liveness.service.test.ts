@@ -93,6 +93,9 @@ describe('likeness liveness (CLI)', () => {
     expect(notImage.code).toBe(1);
     expect(notImage.stderr.trim().split('\n')).toHaveLength(1);
     expect((await runCli(['liveness', '--threshold', '3', SAMPLE])).code).toBe(2);
+    const none = await runCli(['liveness']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('give one or more photos');
     const model = await runCli(['liveness', '--liveness-model', 'nope', SAMPLE]);
     expect(model.code).toBe(1);
     expect(model.stderr).toContain('unknown liveness model');
