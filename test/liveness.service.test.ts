@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installHumanModels, locateHumanModel } from '../src/models/human/index.js';
 import { runCli } from './helpers/cli.js';
+import { ensureFile } from './helpers/models.js';
+import { FACEPLUGIN } from '../src/models/npm-files/packages.js';
 import { FACEAPI_DEMO } from './helpers/data.js';
 import { b64, camera, dbPhoto, form, PEOPLE, startService, STRANGER, type RunningService } from './helpers/service.js';
 
@@ -16,6 +18,7 @@ beforeAll(async () => {
   } catch {
     await installHumanModels({ models: ['antispoof', 'liveness'] });
   }
+  await ensureFile(FACEPLUGIN, 'liveness');
   s = await startService();
 }, 600_000);
 afterAll(async () => {

@@ -17,6 +17,8 @@ import { distance } from '../src/match/distance.js';
 import { installHumanModels, locateHumanModel } from '../src/models/human/index.js';
 import type { Point, RgbImage } from '../src/types.js';
 import { dataPath, FACEAPI_DEMO, hasData, skipMessage } from './helpers/data.js';
+import { ensureFile } from './helpers/models.js';
+import { FACEPLUGIN } from '../src/models/npm-files/packages.js';
 import { turned } from './helpers/liveness-frames.js';
 import { demoPeople } from './helpers/demo-people.js';
 
@@ -71,6 +73,7 @@ const sessionOf = (challenge: 'blink' | 'turn-left' | 'turn-right', now = 0, par
 beforeAll(async () => {
   likeness = await Likeness.create();
   await ensureHumanLiveness();
+  await ensureFile(FACEPLUGIN, 'liveness');
 }, 600_000);
 
 describe('passive liveness', () => {
