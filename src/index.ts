@@ -37,3 +37,4 @@ export { faceres } from './models/human/index.js';
 export { embedderFromFile, NotALikenessModelError, EMBEDDER_METADATA_KEY, type EmbedderFileMetadata } from './models/model-file.js';
 export { tripletLoss, squaredDistance, DEFAULT_ALPHA, mineTriplets, activeTriplets, squaredDistanceMatrix, MINING_STRATEGIES, readPeople, splitIdentities, trainFromFolder, saveModel, TRAIN_DEFAULTS } from './train/index.js';
 export type { MiningStrategy, Triplet, Person, IdentitySplit, TrainFolderOptions, TrainFolderResult, TrainMode } from './train/index.js';
+export { Liveness, LIVENESS_MODELS, DEFAULT_LIVENESS_MODEL, ChallengeSession, CHALLENGES, RANDOM_CHALLENGES, eyeAspectRatio, landmarkYaw, type LivenessFace, type ChallengeKind, type ChallengeStatus, type ChallengeFace } from './liveness/index.js';

@@ -13,6 +13,7 @@ import type { Analysis, EncodedFace, Face, LikenessOptions } from '../likeness.j
 import { expandInputs, reportSkipped, type SkippedFile } from './files.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
+import { livenessCommand } from './liveness.js';
 import { modelOption, requestedModel } from './model.js';
 import { galleryCommands } from './gallery.js';
 import { keysCommands } from './keys.js';
@@ -231,6 +232,7 @@ export function buildProgram(): Command {
 
   program.addCommand(evalCommand());
   program.addCommand(trainCommand());
+  program.addCommand(livenessCommand());
   galleryCommands(program);
   serveCommand(program);
   keysCommands(program);

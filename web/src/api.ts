@@ -71,6 +71,24 @@ export interface EnrolledFace {
 }
 
 /** A failed call: HTTP status (0 when the service could not be reached), code, human message. */
+export interface ChallengeStart {
+  id: string;
+  challenge: 'blink' | 'turn-left' | 'turn-right';
+  expiresAt: string;
+  message: string;
+}
+
+export interface ChallengeStatus {
+  id: string;
+  challenge: ChallengeStart['challenge'];
+  state: 'pending' | 'passed' | 'failed';
+  progress: number;
+  message: string;
+  reason?: string;
+  frames: number;
+  expiresAt: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -171,6 +189,16 @@ export class Api {
 
   deleteSubject(id: string): Promise<void> {
     return this.call('DELETE', `/v1/subjects/${encodeURIComponent(id)}`);
+  }
+
+  startChallenge(): Promise<ChallengeStart> {
+    return this.call('POST', '/v1/liveness/challenges', {});
+  }
+
+  challengeFrame(id: string, frame: Blob, signal?: AbortSignal): Promise<ChallengeStatus> {
+    const form = new FormData();
+    form.append('image', frame, 'frame.jpg');
+    return this.call('POST', `/v1/liveness/challenges/${encodeURIComponent(id)}/frames`, form, signal);
   }
 
   async addFaces(id: string, images: Blob[]): Promise<EnrolledFace[]> {

