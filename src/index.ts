@@ -37,5 +37,5 @@ export { faceres } from './models/human/index.js';
 export { embedderFromFile, NotALikenessModelError, EMBEDDER_METADATA_KEY, type EmbedderFileMetadata } from './models/model-file.js';
 export { tripletLoss, squaredDistance, DEFAULT_ALPHA, mineTriplets, activeTriplets, squaredDistanceMatrix, MINING_STRATEGIES, readPeople, splitIdentities, trainFromFolder, saveModel, TRAIN_DEFAULTS } from './train/index.js';
 export type { MiningStrategy, Triplet, Person, IdentitySplit, TrainFolderOptions, TrainFolderResult, TrainMode } from './train/index.js';
-export { FaceStream, evidenceWeight, FfmpegNotFoundError, VideoSourceError } from './stream/index.js';
-export type { AnalysedFace, FrameAnalyser, StreamEvent, StreamEventType, StreamFrame, StreamGallery, StreamOptions, StreamStats, TrackView } from './stream/index.js';
+export { FaceStream, evidenceWeight, FfmpegNotFoundError, VideoSourceError, openVideoSource, resolveFfmpeg, watch } from './stream/index.js';
+export type { AnalysedFace, FrameAnalyser, SourceOptions, VideoSource, WatchOptions, StreamEvent, StreamEventType, StreamFrame, StreamGallery, StreamOptions, StreamStats, TrackView } from './stream/index.js';
