@@ -17,7 +17,7 @@ beforeAll(async () => {
   db = path.join(dir, 'g.sqlite');
   const demo = await demoPeople();
   for (const p of [PERSON_A, PERSON_B]) {
-    const r = await runCli(['enroll', p, demo.db(p), '--db', db]);
+    const r = await runCli(['enroll', '--name', p, demo.db(p), '--db', db]);
     expect(r.code, r.stderr).toBe(0);
   }
 });
