@@ -38,3 +38,5 @@ export { embedderFromFile, NotALikenessModelError, EMBEDDER_METADATA_KEY, type E
 export { tripletLoss, squaredDistance, DEFAULT_ALPHA, mineTriplets, activeTriplets, squaredDistanceMatrix, MINING_STRATEGIES, readPeople, splitIdentities, trainFromFolder, saveModel, TRAIN_DEFAULTS } from './train/index.js';
 export type { MiningStrategy, Triplet, Person, IdentitySplit, TrainFolderOptions, TrainFolderResult, TrainMode } from './train/index.js';
 export { Liveness, LIVENESS_MODELS, DEFAULT_LIVENESS_MODEL, ChallengeSession, CHALLENGES, RANDOM_CHALLENGES, eyeAspectRatio, landmarkYaw, type LivenessFace, type ChallengeKind, type ChallengeStatus, type ChallengeFace } from './liveness/index.js';
+export { FaceStream, evidenceWeight, FfmpegNotFoundError, VideoSourceError, openVideoSource, resolveFfmpeg, watch } from './stream/index.js';
+export type { AnalysedFace, FrameAnalyser, SourceOptions, VideoSource, WatchOptions, StreamEvent, StreamEventType, StreamFrame, StreamGallery, StreamOptions, StreamStats, TrackView } from './stream/index.js';
