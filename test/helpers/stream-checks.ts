@@ -3,7 +3,12 @@ import { expect } from 'vitest';
 import type { StreamEvent } from '../../src/stream/types.js';
 import { PERSON_A, PERSON_B } from './video.js';
 
-export function checkVideoEvents(events: readonly StreamEvent[]): void {
+/**
+ * `live`: a live source (RTSP) keeps only the newest frame when analysis falls behind, so which
+ * frames are analysed depends on the machine's load; its event times are not checked against the
+ * video's timeline (the identities, tracks and losses still are).
+ */
+export function checkVideoEvents(events: readonly StreamEvent[], options: { live?: boolean } = {}): void {
   const of = (type: StreamEvent['type']) => events.filter((e) => e.type === type);
   const identified = of('identified');
   // Each enrolled person identified exactly once, in one track each; nobody else identified.
@@ -24,7 +29,7 @@ export function checkVideoEvents(events: readonly StreamEvent[]): void {
   for (const l of lost) expect(events.slice(events.indexOf(l) + 1).some((e) => e.track === l.track)).toBe(false);
   // A's track lasted through the black frame: lost only after A left the frame (3.0 s).
   const a = identified.find((e) => e.name === PERSON_A)!;
-  expect(lost.find((e) => e.track === a.track)!.time).toBeGreaterThan(3.0);
+  if (!options.live) expect(lost.find((e) => e.track === a.track)!.time).toBeGreaterThan(3.0);
   for (const e of identified) expect(e.confidence).toBeGreaterThan(0.5);
   expect(of('error')).toHaveLength(0);
 }
