@@ -73,12 +73,16 @@ const start = rss();
 let peak = start;
 const w = watch(file, likeness, gallery, { fps: 5, loop: true, signal: stop.signal });
 let events = 0;
+// RSS at each minute of source time: flat after warm-up, or growing (a leak).
+const perMinute: number[] = [];
 for await (const e of w) {
   events++;
   peak = Math.max(peak, rss());
+  while (e.time >= (perMinute.length + 1) * 60 && perMinute.length < minutes) perMinute.push(rss());
   if (e.time >= minutes * 60) stop.abort();
 }
 const s = w.stats();
 console.log(`\nmemory over ${minutes} min of looped video (${s.framesProcessed} frames, ${events} events, ${s.processedFps.toFixed(1)} fps): RSS ${start.toFixed(0)} MiB at start, ${peak.toFixed(0)} MiB peak, ${rss().toFixed(0)} MiB at the end`);
+console.log(`RSS at each minute (MiB): ${perMinute.map((m) => m.toFixed(0)).join(', ')}`);
 await gallery.close();
 rmSync(dir, { recursive: true, force: true });
