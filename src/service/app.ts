@@ -28,7 +28,11 @@ import { multipartLimits, registerRateLimit, SMALL_BODY_LIMIT } from './limits.j
 import { ServiceMetrics } from './metrics.js';
 import { recognitionRoutes } from './routes/recognition.js';
 import { subjectRoutes } from './routes/subjects.js';
+import { streamRoutes } from './routes/streams.js';
 import { systemRoutes } from './routes/system.js';
+import { EventHub } from './streams/hub.js';
+import { StreamRegistry } from './streams/registry.js';
+import { EventTokens, SseConnections } from './streams/sse.js';
 
 export interface AppOptions {
   /** Where the log goes (default stdout); tests capture it. */
@@ -201,6 +205,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
         { name: 'recognition', description: 'Detect, embed, verify, identify (recognize or admin key)' },
         { name: 'subjects', description: 'The gallery: reading needs a recognize key, changes an admin key' },
         { name: 'session', description: 'The key in use' },
+        { name: 'streams', description: 'Video and camera streams: tracks, decisions, events over SSE and webhooks (docs/service-streams.md)' },
         { name: 'system', description: 'Health, readiness, metrics (no key)' },
       ],
     },
@@ -211,6 +216,13 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
   systemRoutes(app, ctx);
   recognitionRoutes(app, ctx);
   subjectRoutes(app, ctx);
+  const hub = new EventHub(config.eventBuffer);
+  const registry = new StreamRegistry(config, inference, gallery, hub);
+  // Streams end before the store and the workers close (onClose), their SSE clients with them.
+  app.addHook('preClose', async () => {
+    await registry.close();
+  });
+  streamRoutes(app, ctx, { registry, hub, tokens: new EventTokens(keys), sse: new SseConnections() });
 
   if (existsSync(path.join(config.webDir, 'index.html'))) {
     await app.register(fastifyStatic, {
