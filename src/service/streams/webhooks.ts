@@ -36,6 +36,7 @@ export interface WebhookStats {
   dropped: number;
   /** Attempts that failed and were retried. */
   retries: number;
+  /** Events queued or being delivered. */
   pending: number;
   lastError: string | null;
 }
@@ -58,6 +59,7 @@ export function backoffMs(retry: number, baseMs: number, maxMs: number, random: 
 export class WebhookSender {
   private readonly queue: { body: string; id: string }[] = [];
   private running: Promise<void> | undefined;
+  private inFlight = 0;
   private readonly stop = new AbortController();
   private idleWaiters: (() => void)[] = [];
   readonly stats: WebhookStats;
@@ -77,7 +79,7 @@ export class WebhookSender {
       this.stats.dropped++;
     }
     this.queue.push({ body: JSON.stringify(payload), id: String(payload.id) });
-    this.stats.pending = this.queue.length;
+    this.stats.pending = this.queue.length + this.inFlight;
     this.running ??= this.loop().finally(() => {
       this.running = undefined;
       for (const w of this.idleWaiters.splice(0)) w();
@@ -101,10 +103,11 @@ export class WebhookSender {
 
   private async loop(): Promise<void> {
     while (this.queue.length > 0 && !this.stop.signal.aborted) {
-      const item = this.queue[0]!;
+      // The event being delivered leaves the queue: the bound is on the events waiting behind it.
+      const item = this.queue.shift()!;
+      this.inFlight = 1;
       const ok = await this.deliver(item);
-      // The item may have been dropped from a full queue meanwhile (it is then no longer first).
-      if (this.queue[0] === item) this.queue.shift();
+      this.inFlight = 0;
       this.stats.pending = this.queue.length;
       if (this.stop.signal.aborted) return;
       if (ok) this.stats.delivered++;
