@@ -28,7 +28,7 @@ export interface InferenceOptions {
   maxFaces: number;
   /** The model stack the workers load. */
   stack: StackSpec;
-  /** Stream frames on workers at once (default: workers); they only ever take a worker no request waits for. */
+  /** Stream frames on workers at once (default: workers − 1, at least 1: one worker stays free for requests); they only ever take a worker no request waits for. */
   streamSlots?: number;
 }
 
@@ -132,7 +132,7 @@ export class Inference {
   }
 
   private get streamSlots(): number {
-    return Math.max(1, this.options.streamSlots ?? this.options.workers);
+    return Math.max(1, this.options.streamSlots ?? this.options.workers - 1);
   }
 
   private frameFree(): boolean {
