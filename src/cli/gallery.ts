@@ -18,7 +18,7 @@ import { boxJson, boxText, plural, printable, UsageFailure } from './output.js';
 
 export const DEFAULT_DB = (): string => process.env.LIKENESS_DB ?? 'likeness.sqlite';
 
-const dbOption = (): Option => new Option('--db <file|url>', 'gallery: a SQLite file or a postgres:// URL (env LIKENESS_DB)').default(undefined, DEFAULT_DB());
+export const dbOption = (): Option => new Option('--db <file|url>', 'gallery: a SQLite file or a postgres:// URL (env LIKENESS_DB)').default(undefined, DEFAULT_DB());
 
 const positiveInt = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -26,7 +26,7 @@ const positiveInt = (name: string) => (v: string): number => {
   return n;
 };
 
-async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>, storeOptions: OpenGalleryOptions = {}, model?: string): Promise<T> {
+export async function withGallery<T>(db: string | undefined, fn: (g: Gallery) => Promise<T>, storeOptions: OpenGalleryOptions = {}, model?: string): Promise<T> {
   const location = db ?? DEFAULT_DB();
   const [{ openGallery }, { Gallery }, { Likeness }] = await Promise.all([import('../gallery/open.js'), import('../gallery/gallery.js'), import('../likeness.js')]);
   // Without --model, encode with the stack the gallery was enrolled with.

@@ -18,6 +18,7 @@ import { galleryCommands } from './gallery.js';
 import { keysCommands } from './keys.js';
 import { modelsCommands } from './models.js';
 import { serveCommand } from './serve.js';
+import { watchCommand } from './watch.js';
 import { boxJson, boxText, faceJson, plural, UsageFailure } from './output.js';
 
 export const EXIT_OK = 0;
@@ -233,6 +234,7 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   galleryCommands(program);
   serveCommand(program);
+  watchCommand(program);
   keysCommands(program);
   modelsCommands(program);
 

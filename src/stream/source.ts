@@ -22,6 +22,8 @@ export interface SourceOptions {
   maxWidth?: number;
   /** A network source that sends nothing for this long fails (default 10,000 ms). */
   timeoutMs?: number;
+  /** The frame rate of a source without timestamps (raw MJPEG: ffmpeg assumes 25), as ffmpeg's `-framerate`. */
+  inputFps?: number;
   /** Repeat a file for ever (benchmarks: a long stream from a short video). */
   loop?: boolean;
   /** rtsp:// only: wait for a publisher to push to this address (ffmpeg's `-rtsp_flags listen`) instead of pulling from a server. */
@@ -108,7 +110,7 @@ export function sourceInput(source: string, o: SourceOptions = {}): { kind: Sour
   }
   if (!st.isFile()) throw new VideoSourceError('E_VIDEO_NOT_FOUND', source, 'not a file');
   if (st.size === 0) throw new VideoSourceError('E_VIDEO_DECODE', source, 'the file is empty (0 bytes)');
-  return { kind: 'file', args: [...(o.loop ? ['-stream_loop', '-1'] : []), ...(o.realtime ? ['-re'] : []), '-i', source] };
+  return { kind: 'file', args: [...(o.loop ? ['-stream_loop', '-1'] : []), ...(o.realtime ? ['-re'] : []), ...(o.inputFps ? ['-framerate', String(o.inputFps)] : []), '-i', source] };
 }
 
 /** The most telling line of ffmpeg's log, and the error code it implies. */

@@ -1,0 +1,30 @@
+/** What every stream test asserts of a stream's events over the test video (test/helpers/video.ts). */
+import { expect } from 'vitest';
+import type { StreamEvent } from '../../src/stream/types.js';
+import { PERSON_A, PERSON_B } from './video.js';
+
+export function checkVideoEvents(events: readonly StreamEvent[]): void {
+  const of = (type: StreamEvent['type']) => events.filter((e) => e.type === type);
+  const identified = of('identified');
+  // Each enrolled person identified exactly once, in one track each; nobody else identified.
+  expect(identified.map((e) => e.name).sort()).toEqual([PERSON_A, PERSON_B].sort());
+  expect(new Set(identified.map((e) => e.track)).size).toBe(identified.length);
+  // Three tracks: A, B and the stranger. A's black frame did not split A's track, and the frame
+  // where the stranger's face was A's started no track of A and did not make the stranger A.
+  const tracks = of('track');
+  expect(tracks).toHaveLength(3);
+  const unknown = of('unknown');
+  expect(unknown).toHaveLength(1);
+  const stranger = unknown[0]!.track;
+  expect(identified.some((e) => e.track === stranger)).toBe(false);
+  expect(unknown[0]!.box!.y).toBeGreaterThan(240);
+  // Every track lost, once, and nothing about a track after its loss.
+  const lost = of('lost');
+  expect(lost.map((e) => e.track).sort()).toEqual(tracks.map((e) => e.track).sort());
+  for (const l of lost) expect(events.slice(events.indexOf(l) + 1).some((e) => e.track === l.track)).toBe(false);
+  // A's track lasted through the black frame: lost only after A left the frame (3.0 s).
+  const a = identified.find((e) => e.name === PERSON_A)!;
+  expect(lost.find((e) => e.track === a.track)!.time).toBeGreaterThan(3.0);
+  for (const e of identified) expect(e.confidence).toBeGreaterThan(0.5);
+  expect(of('error')).toHaveLength(0);
+}
