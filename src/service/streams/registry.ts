@@ -69,8 +69,6 @@ interface Managed {
   watched?: { stats(): StreamStats };
   done: Promise<void>;
   liveTracks: () => number;
-  /** Push streams: the signal bounding the current frame's wait for a worker (its request's deadline). */
-  setSignal?: (s: AbortSignal | undefined) => void;
 }
 
 /** Too many streams running: 429 with the limit. */
@@ -110,10 +108,13 @@ export class StreamRegistry {
     return { fps, minFrames, ...(c.identifyThreshold === undefined ? {} : { identify: { threshold: c.identifyThreshold } }) };
   }
 
-  private analyser(signal?: () => AbortSignal | undefined): FrameAnalyser {
+  /** Each push frame's own deadline, found by its pixels (FaceStream hands the analyser the frame's image). */
+  private readonly deadlines = new WeakMap<RgbImage, AbortSignal>();
+
+  private analyser(): FrameAnalyser {
     return {
       embed: (image: RgbImage, o?: { detection?: DetectionOptions }) => {
-        const s = signal?.();
+        const s = this.deadlines.get(image);
         return this.inference.embedFrame(image, { ...(o?.detection ? { detection: o.detection } : {}), ...(s ? { signal: s } : {}) });
       },
     };
@@ -150,12 +151,10 @@ export class StreamRegistry {
       liveTracks: () => 0,
     };
     if (push) {
-      // The push request's own deadline bounds each frame's wait (see push()).
-      let current: AbortSignal | undefined;
-      const face = new FaceStream(this.analyser(() => current), this.gallery, this.options(fps, minFrames));
+      // The push request's own deadline bounds its frame's wait for a worker (see push()).
+      const face = new FaceStream(this.analyser(), this.gallery, this.options(fps, minFrames));
       m.face = face;
       m.liveTracks = () => face.tracks().filter((t) => t.state === 'confirmed').length;
-      m.setSignal = (s) => (current = s);
     } else {
       // A watched source: frames wait for a free worker as long as needed (a file is paced by
       // ffmpeg's pipe; a live source keeps only its newest frame meanwhile).
@@ -233,7 +232,7 @@ export class StreamRegistry {
     if (m.state !== 'running') throw new HttpError(409, 'E_STREAM_ENDED', `stream ${m.id} has ${m.state === 'expired' ? 'expired (no frame for too long)' : m.state}: start a new one`);
     m.lastActivity = Date.now();
     const t = time ?? (Date.now() - m.createdAt.getTime()) / 1000;
-    m.setSignal?.(signal);
+    this.deadlines.set(image, signal);
     const events = await m.face.push({ image, time: t });
     m.lastActivity = Date.now();
     for (const e of events) this.publish(m, e);
