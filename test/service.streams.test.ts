@@ -26,6 +26,8 @@ const SECRET = 'whsec_test_0123456789abcdef';
 let s: RunningService;
 let receiver: Server;
 let hookUrl = '';
+/** An SSE connection left open for the shutdown to end. */
+let lingering: ReturnType<typeof readSse> | undefined;
 let hookRequests = 0;
 const accepted: Received[] = [];
 const badSignatures: string[] = [];
@@ -33,9 +35,10 @@ const hung: ServerResponse[] = [];
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'likeness-streams-'));
 
 /** SSE events of GET /v1/events until `stop` aborts (the connection is the test's own). */
-function readSse(url: string, headers: Record<string, string>, stop: AbortSignal): { events: (Received & { sseId: number; type: string })[]; missed: unknown[]; done: Promise<void> } {
+function readSse(url: string, headers: Record<string, string>, stop: AbortSignal): { events: (Received & { sseId: number; type: string })[]; missed: unknown[]; heartbeats: number; done: Promise<void> } {
   const events: (Received & { sseId: number; type: string })[] = [];
   const missed: unknown[] = [];
+  const out = { events, missed, heartbeats: 0, done: Promise.resolve() };
   const done = (async () => {
     const r = await fetch(url, { headers, signal: stop });
     if (r.status !== 200) throw new Error(`SSE answered ${r.status}: ${await r.text()}`);
@@ -51,6 +54,7 @@ function readSse(url: string, headers: Record<string, string>, stop: AbortSignal
           buf = buf.slice(i + 2);
           const f: Record<string, string> = {};
           for (const line of block.split('\n')) {
+            if (line.startsWith(': heartbeat')) out.heartbeats++;
             if (line.startsWith(':') || !line.includes(':')) continue;
             const k = line.slice(0, line.indexOf(':'));
             f[k] = line.slice(line.indexOf(':') + 1).trimStart();
@@ -63,7 +67,8 @@ function readSse(url: string, headers: Record<string, string>, stop: AbortSignal
       if (!stop.aborted) throw e;
     }
   })();
-  return { events, missed, done };
+  out.done = done;
+  return out;
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 240_000): Promise<T> {
@@ -103,7 +108,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const a = receiver.address();
   hookUrl = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/hook?x=1`;
-  s = await startService({ webhookTimeoutMs: 1500, webhookBaseDelayMs: 200, webhookAttempts: 6, streamIdleMs: 4000, maxStreams: 3 });
+  s = await startService({ webhookTimeoutMs: 1500, webhookBaseDelayMs: 200, webhookAttempts: 6, streamIdleMs: 4000, maxStreams: 3, sseHeartbeatMs: 300 });
   for (const p of PEOPLE) {
     const created = await s.call('POST', '/v1/subjects', { key: s.admin, json: { name: p } });
     const enrol = await s.call('POST', `/v1/subjects/${created.body.id}/faces`, { key: s.admin, json: { images: [b64(dbPhoto(p))] } });
@@ -114,6 +119,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const r of hung) r.destroy();
   await s?.close();
+  // The shutdown ended the open SSE connection (app.close() returned: it did not wait for it).
+  await lingering?.done;
   receiver?.closeAllConnections();
   await new Promise((r) => receiver?.close(r));
   rmSync(tmp, { recursive: true, force: true });
@@ -277,4 +284,10 @@ describe('service streams', () => {
     await sse.done;
     for (const i of ids.slice(1)) await s.call('DELETE', `/v1/streams/${i}`, { key: s.admin });
   }, 240_000);
+
+  it('keeps an idle SSE connection alive with heartbeats (and the shutdown ends it)', async () => {
+    lingering = readSse(`${s.base}/v1/events`, { authorization: `Bearer ${s.admin}` }, new AbortController().signal);
+    await until('two heartbeats', async () => (lingering!.heartbeats >= 2 ? true : undefined), 30_000);
+    expect(lingering.events).toEqual([]);
+  });
 });
