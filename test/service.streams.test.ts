@@ -289,5 +289,9 @@ describe('service streams', () => {
     lingering = readSse(`${s.base}/v1/events`, { authorization: `Bearer ${s.admin}` }, new AbortController().signal);
     await until('two heartbeats', async () => (lingering!.heartbeats >= 2 ? true : undefined), 30_000);
     expect(lingering.events).toEqual([]);
+    const m = (await s.call('GET', '/metrics')).body as string;
+    expect(m).toMatch(/^likeness_sse_clients 1$/m);
+    expect(m).toMatch(/^likeness_streams_running 0$/m);
+    expect(m).toMatch(/^likeness_stream_frames_waiting 0$/m);
   });
 });

@@ -31,6 +31,7 @@ import { subjectRoutes } from './routes/subjects.js';
 import { streamRoutes } from './routes/streams.js';
 import { systemRoutes } from './routes/system.js';
 import { EventHub } from './streams/hub.js';
+import { registerStreamMetrics } from './streams/metrics.js';
 import { StreamRegistry } from './streams/registry.js';
 import { EventTokens, SseConnections } from './streams/sse.js';
 
@@ -222,7 +223,9 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
   app.addHook('preClose', async () => {
     await registry.close();
   });
-  streamRoutes(app, ctx, { registry, hub, tokens: new EventTokens(keys), sse: new SseConnections() });
+  const sse = new SseConnections();
+  registerStreamMetrics(metrics.registry, registry, sse, inference);
+  streamRoutes(app, ctx, { registry, hub, tokens: new EventTokens(keys), sse });
 
   if (existsSync(path.join(config.webDir, 'index.html'))) {
     await app.register(fastifyStatic, {
