@@ -9,6 +9,8 @@ export { Likeness, largestFirst, mainFaceScore, mainFirst } from './likeness.js'
 export type { Analysis, AlignedFaceResult, EncodedFace, Face, ImageInput, LikenessOptions, StageTimings, VerifyOptions, VerifyResult } from './likeness.js';
 export * from './errors.js';
 export type { Affine, Box, Point, RgbImage } from './types.js';
+/** Webhook signatures of the service's stream events (docs/service-streams.md). */
+export { verifyWebhookSignature, signWebhook, type VerifyWebhookOptions } from './service/streams/signature.js';
 export { loadImage, encodePng, imageFromRaw, DEFAULT_MAX_PIXELS } from './image/index.js';
 export type { LoadImageOptions, LoadedImage } from './image/index.js';
 export { DEFAULT_DETECTION, type Detection, type DetectionOptions } from './detect/detector.js';

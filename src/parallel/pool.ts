@@ -11,7 +11,9 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LikenessError } from '../errors.js';
+import type { DetectionOptions } from '../detect/detector.js';
 import type { Analysis, EncodedFace, Face } from '../likeness.js';
+import type { RgbImage } from '../types.js';
 import type { InitMessage, Job, JobResult, WorkerInit } from './protocol.js';
 
 interface Pending {
@@ -25,6 +27,8 @@ interface Pending {
 export interface JobOptions {
   signal?: AbortSignal;
   onStart?: () => void;
+  /** Detection options for this job over the pool's (a stream's lower second-pass score). */
+  detection?: DetectionOptions;
 }
 
 /** Rebuilds a typed error thrown inside a worker. */
@@ -98,17 +102,20 @@ export class WorkerPool {
       const { job, p } = this.queue.shift()!;
       this.pending.set(job.id, { worker: w, p });
       w.ref();
-      w.postMessage(job);
+      // Pixels move to the worker (their buffer is transferred: the caller hands it over).
+      const input = job.input;
+      const transfer = typeof input === 'object' && !(input instanceof Uint8Array) && input.data.buffer instanceof ArrayBuffer ? [input.data.buffer] : [];
+      w.postMessage(job, transfer);
       p.onStart?.();
     }
     if (this.pending.size === 0) for (const w of this.workers) w.unref();
   }
 
-  private submit<T>(op: Job['op'], input: string | Uint8Array, source?: string, signal?: AbortSignal, onStart?: () => void): Promise<T> {
+  private submit<T>(op: Job['op'], input: Job['input'], source?: string, signal?: AbortSignal, onStart?: () => void, detection?: DetectionOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<T>((resolve, reject) => {
-      const job: Job = source === undefined ? { id: this.nextId++, op, input } : { id: this.nextId++, op, input, source };
+      const job: Job = { id: this.nextId++, op, input, ...(source === undefined ? {} : { source }), ...(detection ? { detection } : {}) };
       const entry = { job, p: { resolve: resolve as (v: unknown) => void, reject, onStart } };
       this.queue.push(entry);
       // An aborted job still waiting is taken out of the queue; one already running runs to its end.
@@ -137,8 +144,9 @@ export class WorkerPool {
     return this.pending.size;
   }
 
-  embed(input: string | Uint8Array, source?: string, options: JobOptions = {}): Promise<Analysis<EncodedFace>> {
-    return this.submit('embed', input, source, options.signal, options.onStart);
+  /** Encoded image bytes or a path; or decoded pixels, whose buffer is transferred to the worker (unusable by the caller after). */
+  embed(input: string | Uint8Array | RgbImage, source?: string, options: JobOptions = {}): Promise<Analysis<EncodedFace>> {
+    return this.submit('embed', input, source, options.signal, options.onStart, options.detection);
   }
 
   detect(input: string | Uint8Array, source?: string, options: JobOptions = {}): Promise<Analysis<Face>> {

@@ -20,7 +20,7 @@ parentPort!.on('message', (msg: Job | InitMessage) => {
     let out: JobResult;
     try {
       const l = await engine;
-      const opts = job.source === undefined ? {} : { source: job.source };
+      const opts = { ...(job.source === undefined ? {} : { source: job.source }), ...(job.detection ? { detection: job.detection } : {}) };
       const value = job.op === 'embed' ? await l.embed(job.input, opts) : await l.detect(job.input, opts);
       out = { id: job.id, ok: true, value };
     } catch (e) {

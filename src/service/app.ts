@@ -29,7 +29,12 @@ import { ServiceMetrics } from './metrics.js';
 import { recognitionRoutes } from './routes/recognition.js';
 import { livenessRoutes } from './routes/liveness.js';
 import { subjectRoutes } from './routes/subjects.js';
+import { streamRoutes } from './routes/streams.js';
 import { systemRoutes } from './routes/system.js';
+import { EventHub } from './streams/hub.js';
+import { registerStreamMetrics } from './streams/metrics.js';
+import { StreamRegistry } from './streams/registry.js';
+import { EventTokens, SseConnections } from './streams/sse.js';
 
 export interface AppOptions {
   /** Where the log goes (default stdout); tests capture it. */
@@ -202,6 +207,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
         { name: 'recognition', description: 'Detect, embed, verify, identify (recognize or admin key)' },
         { name: 'subjects', description: 'The gallery: reading needs a recognize key, changes an admin key' },
         { name: 'session', description: 'The key in use' },
+        { name: 'streams', description: 'Video and camera streams: tracks, decisions, events over SSE and webhooks (docs/service-streams.md)' },
         { name: 'system', description: 'Health, readiness, metrics (no key)' },
       ],
     },
@@ -213,6 +219,15 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
   recognitionRoutes(app, ctx);
   subjectRoutes(app, ctx);
   livenessRoutes(app, ctx);
+  const hub = new EventHub(config.eventBuffer);
+  const registry = new StreamRegistry(config, inference, gallery, hub);
+  // Streams end before the store and the workers close (onClose), their SSE clients with them.
+  app.addHook('preClose', async () => {
+    await registry.close();
+  });
+  const sse = new SseConnections();
+  registerStreamMetrics(metrics.registry, registry, sse, inference);
+  streamRoutes(app, ctx, { registry, hub, tokens: new EventTokens(keys), sse });
 
   if (existsSync(path.join(config.webDir, 'index.html'))) {
     await app.register(fastifyStatic, {

@@ -49,6 +49,26 @@ export interface ServiceConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a shutdown waits for requests in flight before giving up. */
   shutdownTimeoutMs: number;
+  /** Streams (watched sources and push streams) running at once; more → 429 E_TOO_MANY_STREAMS. */
+  maxStreams: number;
+  /** A push stream that receives no frame for this long ends (state `expired`). */
+  streamIdleMs: number;
+  /** Events kept for SSE replay (Last-Event-ID). */
+  eventBuffer: number;
+  /** SSE heartbeat (a comment line) interval. */
+  sseHeartbeatMs: number;
+  /** An SSE client more than this many bytes behind is disconnected (it reconnects with Last-Event-ID). */
+  sseMaxBufferedBytes: number;
+  /** A webhook receiving every stream's events (with webhookSecret); per-stream webhooks come in POST /v1/streams. */
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  /** Time limit of one webhook attempt. */
+  webhookTimeoutMs: number;
+  /** Attempts per event (the first included), with exponential back-off from webhookBaseDelayMs. */
+  webhookAttempts: number;
+  webhookBaseDelayMs: number;
+  /** Events waiting per webhook and stream; beyond, the oldest is dropped (counted). */
+  webhookQueue: number;
 }
 
 /** A configuration value that cannot be used (exit status 1 from the CLI). */
@@ -85,6 +105,17 @@ export const ENV: Record<keyof RawConfig, string> = {
   webDir: 'LIKENESS_WEB_DIR',
   logLevel: 'LIKENESS_LOG_LEVEL',
   shutdownTimeoutMs: 'LIKENESS_SHUTDOWN_TIMEOUT_MS',
+  maxStreams: 'LIKENESS_MAX_STREAMS',
+  streamIdleMs: 'LIKENESS_STREAM_IDLE_MS',
+  eventBuffer: 'LIKENESS_EVENT_BUFFER',
+  sseHeartbeatMs: 'LIKENESS_SSE_HEARTBEAT_MS',
+  sseMaxBufferedBytes: 'LIKENESS_SSE_MAX_BUFFERED_BYTES',
+  webhookUrl: 'LIKENESS_WEBHOOK_URL',
+  webhookSecret: 'LIKENESS_WEBHOOK_SECRET',
+  webhookTimeoutMs: 'LIKENESS_WEBHOOK_TIMEOUT_MS',
+  webhookAttempts: 'LIKENESS_WEBHOOK_ATTEMPTS',
+  webhookBaseDelayMs: 'LIKENESS_WEBHOOK_BASE_DELAY_MS',
+  webhookQueue: 'LIKENESS_WEBHOOK_QUEUE',
 };
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -138,6 +169,9 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
   const workers = num('workers', Math.max(1, os.availableParallelism()), 1, 64);
   const uploadMb = optNum('maxUploadMb', 0.001, 1024);
   const pixelsMp = optNum('maxPixelsMp', 0.001, 1000);
+  const webhookUrl = pick('webhookUrl') ? webhookUrlValue(String(pick('webhookUrl')!.v)) : undefined;
+  const webhookSecret = pick('webhookSecret') ? String(pick('webhookSecret')!.v) : undefined;
+  if (webhookUrl && !webhookSecret) throw new ConfigError(`a webhook URL needs a secret to sign its events: set ${ENV.webhookSecret} (or --webhook-secret)`);
 
   return {
     host,
@@ -159,10 +193,32 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     webDir: path.resolve(str('webDir', path.join(PACKAGE_ROOT, 'web', 'dist'))),
     logLevel: logLevel as ServiceConfig['logLevel'],
     shutdownTimeoutMs: num('shutdownTimeoutMs', 30_000, 0, 3_600_000),
+    maxStreams: num('maxStreams', 4, 0, 1000),
+    streamIdleMs: num('streamIdleMs', 60_000, 100, 86_400_000),
+    eventBuffer: num('eventBuffer', 1000, 1, 1_000_000),
+    sseHeartbeatMs: num('sseHeartbeatMs', 15_000, 100, 3_600_000),
+    sseMaxBufferedBytes: num('sseMaxBufferedBytes', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    webhookUrl,
+    webhookSecret,
+    webhookTimeoutMs: num('webhookTimeoutMs', 10_000, 1, 600_000),
+    webhookAttempts: num('webhookAttempts', 6, 1, 100),
+    webhookBaseDelayMs: num('webhookBaseDelayMs', 1000, 1, 3_600_000),
+    webhookQueue: num('webhookQueue', 1000, 1, 1_000_000),
   };
 }
 
-/** Hides the password of a postgres:// URL. */
+/** An http(s) URL for webhooks, else a ConfigError. */
+export function webhookUrlValue(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`webhook URL must be an http:// or https:// URL, got ${JSON.stringify(v)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`webhook URL must be an http:// or https:// URL, got ${JSON.stringify(v)}`);
+  return u.href;
+}
+
 /** A stack's name as is; anything else is a model file, resolved to an absolute path; an unknown name is refused. */
 function modelValue(v: string): string {
   if (isStackName(v)) return v;
@@ -170,6 +226,7 @@ function modelValue(v: string): string {
   throw new ConfigError(`model must be a stack (${listStacks().map((s) => s.name).join(', ')}) or a .onnx file trained by \`likeness train\`, got ${JSON.stringify(v)}`);
 }
 
+/** Hides the password of a postgres:// URL. */
 export function redactLocation(location: string): string {
   return location.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }
@@ -188,6 +245,8 @@ export function describeConfig(c: ServiceConfig): string[] {
     `limits          upload ${mb(c.maxUploadBytes)}, ${(c.maxPixels / 1e6).toFixed(1)} MP, ${c.maxFaces} faces/image, ${c.maxImages} images/request, timeout ${c.timeoutMs} ms, ${c.rateLimit} requests/key per ${c.rateWindowMs / 1000} s`,
     `thresholds      verify ${c.verifyThreshold ?? 'calibrated'}, identify ${c.identifyThreshold ?? 'calibrated'}`,
     `web page        ${existsSync(c.webDir) ? c.webDir : `none (${c.webDir} not built)`}`,
+    `streams         ${c.maxStreams} at once, push streams idle out after ${c.streamIdleMs / 1000} s, ${c.eventBuffer} events kept for replay`,
+    `webhook         ${c.webhookUrl ? `${new URL(c.webhookUrl).origin}${new URL(c.webhookUrl).pathname} (signed; ${c.webhookAttempts} attempts, ${c.webhookTimeoutMs} ms each)` : 'none (per-stream webhooks only)'}`,
   ];
   return lines;
 }

@@ -6,7 +6,9 @@
  * finished on a worker (a timed-out request's running job still occupies one), so the bound holds.
  * A request past its deadline gets 503 E_TIMEOUT; its images still waiting are taken out of the queue.
  */
+import type { DetectionOptions } from '../detect/detector.js';
 import { encodePng } from '../image/index.js';
+import type { RgbImage } from '../types.js';
 import type { Analysis, EncodedFace, Face } from '../likeness.js';
 import type { StackSpec } from '../models/spec.js';
 import { WorkerPool, type JobOptions } from '../parallel/pool.js';
@@ -26,6 +28,8 @@ export interface InferenceOptions {
   maxFaces: number;
   /** The model stack the workers load. */
   stack: StackSpec;
+  /** Stream frames on workers at once (default: workers − 1, at least 1: one worker stays free for requests); they only ever take a worker no request waits for. */
+  streamSlots?: number;
 }
 
 /**
@@ -52,6 +56,12 @@ export class Inference {
   private meanMs = 200;
   private warm: Promise<void> | undefined;
   ready = false;
+  /** Stream frames on a worker. */
+  private streamRunning = 0;
+  /** Frames granted a slot whose job is not yet in the pool. */
+  private granted = 0;
+  /** Stream frames waiting for a free worker (FIFO across streams). */
+  private readonly streamWaiting: { go: () => void; signal: AbortSignal | undefined }[] = [];
 
   constructor(private readonly options: InferenceOptions) {
     // One more face than allowed is enough to know the image has too many, and bounds the work.
@@ -86,6 +96,87 @@ export class Inference {
     return this.warm;
   }
 
+  /** Stream frames waiting for a worker (they never queue in the pool: see embedFrame). */
+  get framesWaiting(): number {
+    return this.streamWaiting.length;
+  }
+
+  /**
+   * One stream frame (decoded pixels: their buffer is transferred to the worker, never re-encoded)
+   * to the pool, at low priority: it is handed over only while no request's image waits in the pool's
+   * queue and fewer than `streamSlots` frames run, so recognition requests wait at most for frames
+   * already running, never behind a backlog of frames. Until then the frame waits here (a paced
+   * file waits, a push request waits within its deadline).
+   */
+  async embedFrame(image: RgbImage, options: { detection?: DetectionOptions; signal?: AbortSignal; source?: string } = {}): Promise<Analysis<EncodedFace>> {
+    // A view on part of a larger buffer (a pooled Buffer) cannot be transferred alone: copy it.
+    const whole = image.data.byteOffset === 0 && image.data.byteLength === image.data.buffer.byteLength && image.data.buffer instanceof ArrayBuffer;
+    const pixels: RgbImage = whole ? image : { width: image.width, height: image.height, data: new Uint8Array(image.data) };
+    await this.frameSlot(options.signal);
+    this.admitted++;
+    let t0: number | undefined;
+    try {
+      this.granted--;
+      const a = await this.pool.embed(pixels, options.source ?? 'frame', {
+        onStart: () => (t0 = performance.now()),
+        ...(options.detection ? { detection: options.detection } : {}),
+      });
+      if (t0 !== undefined) this.meanMs = 0.9 * this.meanMs + 0.1 * (performance.now() - t0);
+      if (a.faces.length > this.options.maxFaces) throw new TooManyFacesError(a.source, this.options.maxFaces);
+      return a;
+    } finally {
+      this.streamRunning--;
+      this.admitted--;
+      this.pumpFrames();
+    }
+  }
+
+  private get streamSlots(): number {
+    return Math.max(1, this.options.streamSlots ?? this.options.workers - 1);
+  }
+
+  private frameFree(): boolean {
+    return this.streamRunning < this.streamSlots && this.pool.queueDepth === 0 && this.pool.running + this.granted < this.options.workers;
+  }
+
+  /** A frame takes its slot (granted: not yet handed to the pool). */
+  private grant(): void {
+    this.streamRunning++;
+    this.granted++;
+  }
+
+  private frameSlot(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new HttpError(503, 'E_TIMEOUT', 'the frame waited longer than the time limit for a worker', { 'retry-after': String(this.retryAfterSeconds()) }));
+    if (this.streamWaiting.length === 0 && this.frameFree()) {
+      this.grant();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        signal,
+        go: () => {
+          signal?.removeEventListener('abort', onAbort);
+          this.grant();
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const i = this.streamWaiting.indexOf(entry);
+        if (i >= 0) this.streamWaiting.splice(i, 1);
+        reject(new HttpError(503, 'E_TIMEOUT', 'the frame waited longer than the time limit for a worker', { 'retry-after': String(this.retryAfterSeconds()) }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.streamWaiting.push(entry);
+    });
+  }
+
+  /** Hands free workers to waiting frames (after any job ends). */
+  private pumpFrames(): void {
+    while (this.streamWaiting.length > 0 && this.frameFree()) {
+      this.streamWaiting.shift()!.go();
+    }
+  }
+
   /** The Retry-After of a refused request (seconds). */
   retryAfterSeconds(): number {
     return retryAfterSeconds(this.admitted, this.options.workers, this.meanMs);
@@ -118,6 +209,7 @@ export class Inference {
       );
       void settled.finally(() => {
         this.admitted--;
+        this.pumpFrames();
       });
       return p as Promise<Analysis<Face | EncodedFace>>;
     });

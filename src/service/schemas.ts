@@ -213,3 +213,29 @@ export const readyResult = {
   required: ['status', 'checks'],
   properties: { status: { type: 'string', enum: ['ready', 'not ready'] }, checks: { type: 'object', properties: { models: { type: 'boolean' }, store: { type: 'boolean' } } } },
 } as const;
+
+/** POST /v1/streams/:id/frames: one camera frame and its time in the stream (s; default: since the stream started). */
+export const frameBody = body(
+  { image: base64, time: { type: 'number', minimum: 0, description: 'Seconds into the stream (default: since it started)' } },
+  { image: file, time: { type: 'string', description: 'Seconds into the stream' } },
+  ['image'],
+);
+
+/** POST /v1/streams. */
+export const createStreamBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['source'],
+  properties: {
+    source: { type: 'string', minLength: 1, maxLength: 2048, description: '"push" (frames sent to /v1/streams/:id/frames; recognize keys), or a source the server reads (admin keys): a file path on the server, rtsp:// or http(s):// URL, /dev/videoN or camera:N' },
+    fps: { type: 'number', minimum: 0.1, maximum: 30, description: 'Frames sampled per second (default 5)' },
+    minFrames: { type: 'integer', minimum: 1, maximum: 100, description: 'Frames of evidence before a track is decided (default 3)' },
+    webhook: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'secret'],
+      description: "POST each of this stream's events here, signed with the secret (admin keys)",
+      properties: { url: { type: 'string', minLength: 1, maxLength: 2048 }, secret: { type: 'string', minLength: 16, maxLength: 256 } },
+    },
+  },
+} as const;

@@ -70,6 +70,32 @@ export interface EnrolledFace {
   box: Box;
 }
 
+/** A live track of a push stream (the service's TrackView). */
+export interface TrackView {
+  track: number;
+  box: Box;
+  state: 'tentative' | 'confirmed';
+  name: string | null;
+  subject: string | null;
+  confidence: number | null;
+  decided: 'identified' | 'unknown' | null;
+  frames: number;
+}
+
+/** A stream event (the service's StreamEvent). */
+export interface StreamEvent {
+  type: 'track' | 'identified' | 'unknown' | 'lost' | 'error';
+  track: number | null;
+  name: string | null;
+  subject: string | null;
+  confidence: number | null;
+  frames: number;
+  time: number;
+  box?: Box;
+  message?: string;
+  code?: string;
+}
+
 /** A failed call: HTTP status (0 when the service could not be reached), code, human message. */
 export interface ChallengeStart {
   id: string;
@@ -173,6 +199,22 @@ export class Api {
     const form = new FormData();
     form.append('image', await forUpload(image), fileName(image, 'image.jpg'));
     return this.call('POST', '/v1/identify', form, signal);
+  }
+
+  /** Starts a push stream (the live camera): frames go to pushFrame. */
+  startPushStream(minFrames?: number): Promise<{ id: string }> {
+    return this.call('POST', '/v1/streams', { source: 'push', ...(minFrames ? { minFrames } : {}) });
+  }
+
+  pushFrame(id: string, frame: Blob, time: number, signal?: AbortSignal): Promise<{ tracks: TrackView[]; events: StreamEvent[] }> {
+    const form = new FormData();
+    form.append('time', String(time));
+    form.append('image', frame, 'frame.jpg');
+    return this.call('POST', `/v1/streams/${encodeURIComponent(id)}/frames`, form, signal);
+  }
+
+  stopStream(id: string): Promise<unknown> {
+    return this.call('DELETE', `/v1/streams/${encodeURIComponent(id)}`);
   }
 
   async subjects(): Promise<Subject[]> {

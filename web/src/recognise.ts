@@ -1,14 +1,16 @@
 /**
  * Recognise: every face of a photo, or of the live webcam, boxed with its name or "unknown".
- * Live mode sends one frame at a time (the next leaves when the answer is in, at most one a
- * second) and backs off when the service says it is busy or rate-limited.
+ * Live mode is a push stream (tracks.ts): one frame at a time (the next leaves when the answer is
+ * in, at most five a second), faces tracked and decided by the service across frames, an event
+ * log; it backs off when the service says it is busy or rate-limited.
  */
 import { ApiError, describe, type Api, type IdentifiedFace, type IdentifyResult } from './api.js';
 import { CameraError, cameraUnsupportedReason, grabFrame, startCamera, stopCamera } from './camera.js';
 import { acceptDrops, byTestId, fmt, h, setMessage } from './dom.js';
 import { PhotoView, type LabelledBox } from './photo.js';
+import { LiveTracks } from './tracks.js';
 
-const LIVE_INTERVAL_MS = 1000;
+const LIVE_INTERVAL_MS = 200;
 
 function boxes(faces: IdentifiedFace[]): LabelledBox[] {
   return faces.map((f) =>
@@ -29,7 +31,7 @@ export function setupRecognise(getApi: () => Api): { reset(): void; leave(): voi
   const list = byTestId<HTMLUListElement>('recognise-faces', panel);
 
   let generation = 0;
-  let live: { video: HTMLVideoElement; view: PhotoView; timer: number | undefined; controller: AbortController } | undefined;
+  let live: { video: HTMLVideoElement; view: PhotoView; timer: number | undefined; controller: AbortController; tracks: LiveTracks } | undefined;
 
   const unsupported = cameraUnsupportedReason();
   if (unsupported) {
@@ -107,7 +109,7 @@ export function setupRecognise(getApi: () => Api): { reset(): void; leave(): voi
       return;
     }
     view.setSize({ width: video.videoWidth, height: video.videoHeight });
-    live = { video, view, timer: undefined, controller: new AbortController() };
+    live = { video, view, timer: undefined, controller: new AbortController(), tracks: new LiveTracks(getApi(), view, list, list) };
     cameraButton.textContent = 'Stop live camera';
     cameraButton.setAttribute('aria-pressed', 'true');
     status.textContent = 'Live: looking for faces…';
@@ -123,10 +125,10 @@ export function setupRecognise(getApi: () => Api): { reset(): void; leave(): voi
       let next = LIVE_INTERVAL_MS;
       try {
         const frame = await grabFrame(l.video);
-        const r = await getApi().identify(frame.blob, l.controller.signal);
+        const tracks = await l.tracks.send(frame.blob, frame, l.controller.signal);
         if (live !== l || mine !== generation) return;
-        l.view.setBoxes(boxes(r.faces), r);
-        listFaces(r);
+        const named = tracks.filter((t) => t.decided === 'identified').length;
+        status.textContent = tracks.length === 0 ? 'Live: looking for faces…' : `Live: ${tracks.length} face${tracks.length === 1 ? '' : 's'} tracked, ${named} recognised.`;
         setMessage(error, '');
       } catch (e) {
         if (live !== l || mine !== generation || (e instanceof DOMException && e.name === 'AbortError')) return;
@@ -142,6 +144,7 @@ export function setupRecognise(getApi: () => Api): { reset(): void; leave(): voi
     if (!live) return;
     window.clearTimeout(live.timer);
     live.controller.abort();
+    live.tracks.close();
     stopCamera(live.video);
     live = undefined;
     generation++;
