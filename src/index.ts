@@ -29,6 +29,7 @@ export { WorkerPool } from './parallel/pool.js';
 export { describeEncoder, Gallery, type EnrollOptions, type GalleryEncoder, type IdentifiedFace, type IdentifyOptions, type IdentifyResult } from './gallery/gallery.js';
 export { openGallery, type GalleryStore, type Subject, type StoredFace, type GalleryModel, type GalleryStats, type SearchHit } from './gallery/index.js';
 export * from './gallery/errors.js';
+export { blurOf, describeQuality, faceQuality, poseFromPoints, PoorQualityError, QUALITY_THRESHOLDS, type FaceQuality, type QualityReason } from './quality/index.js';
 export type { Candidate } from './match/identify.js';
 export { confidence, fitLogistic, type Logistic } from './match/calibration.js';
 export { calibratedIdentifyThreshold, hubnessReference } from './models/registry.js';

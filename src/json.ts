@@ -16,5 +16,6 @@ export function faceJson(f: Face): Record<string, unknown> {
     score: Math.round(f.score * 1e4) / 1e4,
     ...(f.landmarks ? { landmarks: f.landmarks.map(pt) } : {}),
     points5: { leftEye: pt(p.leftEye), rightEye: pt(p.rightEye), nose: pt(p.nose), mouthLeft: pt(p.mouthLeft), mouthRight: pt(p.mouthRight) },
+    ...(f.quality ? { quality: f.quality } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { fivePoints, fivePointsArray, fivePointsFromArray, Landmarker, type Five
 import { checkThreshold, decide, sameModel, type Decision, type Encoding } from './match/verify.js';
 import { resolveStack } from './models/stacks.js';
 import { decisionQuality, type DecisionQuality } from './match/quality.js';
+import { faceQuality, type FaceQuality } from './quality/index.js';
 import { getSession, type RuntimeOptions } from './models/session.js';
 import { PRODUCER } from './models/onnx/graph.js';
 import type { DetectorSpec, EmbedderSpec, EncoderSpec, LandmarkerSpec, ModelSource, StackSpec } from './models/spec.js';
@@ -45,6 +46,8 @@ export interface Face {
   landmarks?: Point[];
   /** Eyes, nose tip and mouth corners: the detector's own when it gives them, else from the 68 landmarks. */
   points5: FivePoints;
+  /** Size, sharpness, pose and detection score (src/quality), with the `quality: true` option. */
+  quality?: FaceQuality;
 }
 
 export interface AlignedFaceResult extends Face {
@@ -85,7 +88,7 @@ export interface VerifyResult extends Decision {
   model: { name: string; version: string };
   /** Box of the face used in each image. */
   faces: [Box, Box];
-  /** The faces' widths and whether both are wide enough for a confident decision (data/quality.json). */
+  /** The faces' widths, whether both are wide enough for a confident decision, and each face's quality (data/quality.json). */
   quality: DecisionQuality;
   timeMs: number;
 }
@@ -190,7 +193,7 @@ export class Likeness {
     return loadImage(input, { maxPixels: this.options.maxPixels, ...options });
   }
 
-  private async run(input: ImageInput, level: 'detect' | 'align' | 'embed', opts: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string; keepChips?: boolean }): Promise<Analysis<Face & Partial<AlignedFaceResult> & Partial<EncodedFace>>> {
+  private async run(input: ImageInput, level: 'detect' | 'align' | 'embed', opts: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string; keepChips?: boolean; quality?: boolean }): Promise<Analysis<Face & Partial<AlignedFaceResult> & Partial<EncodedFace>>> {
     const t: StageTimings = { decodeMs: 0, detectMs: 0, landmarksMs: 0, alignMs: 0, encodeMs: 0 };
     let t0 = performance.now();
     const img = await this.load(input, opts.source === undefined ? {} : { source: opts.source });
@@ -208,7 +211,9 @@ export class Likeness {
       // The detector's own five points when it gives them (what 5-point encoders were trained on).
       const points5 = d.points ? fivePointsFromArray(d.points) : l ? fivePoints(l) : undefined;
       if (!points5) throw new InvalidOptionError(`the detector ${this.detector.spec.name} gives no points and the stack has no landmark network: faces cannot be aligned`);
-      return l ? { box: d.box, score: d.score, landmarks: l, points5 } : { box: d.box, score: d.score, points5 };
+      const face: Face = l ? { box: d.box, score: d.score, landmarks: l, points5 } : { box: d.box, score: d.score, points5 };
+      if (opts.quality) face.quality = faceQuality(img, face);
+      return face;
     });
     if (level !== 'detect') {
       const aligned = faces.map((f) => this.embedder.align(img, { ...(f.landmarks ? { landmarks: f.landmarks } : {}), points: fivePointsArray(f.points5) }));
@@ -232,22 +237,22 @@ export class Likeness {
   }
 
   /** All faces with box, score, 68 landmarks and 5 points. */
-  async detect(input: ImageInput, options: { detection?: DetectionOptions; source?: string } = {}): Promise<Analysis<Face>> {
+  async detect(input: ImageInput, options: { detection?: DetectionOptions; source?: string; quality?: boolean } = {}): Promise<Analysis<Face>> {
     return this.run(input, 'detect', options);
   }
 
   /** All faces with their aligned chips (the embedder's template and size). */
-  async align(input: ImageInput, options: { detection?: DetectionOptions; source?: string } = {}): Promise<Analysis<AlignedFaceResult>> {
+  async align(input: ImageInput, options: { detection?: DetectionOptions; source?: string; quality?: boolean } = {}): Promise<Analysis<AlignedFaceResult>> {
     return (await this.run(input, 'align', options)) as Analysis<AlignedFaceResult>;
   }
 
-  /** All faces with their L2-normalised encodings (and their aligned chips with `keepChips`). */
-  async embed(input: ImageInput, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string; keepChips?: boolean } = {}): Promise<Analysis<EncodedFace & Partial<AlignedFaceResult>>> {
+  /** All faces with their L2-normalised encodings (and their aligned chips with `keepChips`, their quality with `quality`). */
+  async embed(input: ImageInput, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string; keepChips?: boolean; quality?: boolean } = {}): Promise<Analysis<EncodedFace & Partial<AlignedFaceResult>>> {
     return (await this.run(input, 'embed', options)) as Analysis<EncodedFace & Partial<AlignedFaceResult>>;
   }
 
   /** The encoding of one face of an image (the main face by default, see mainFirst); NoFaceError when there is none. */
-  async encodeOne(input: ImageInput, face = 0, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string } = {}): Promise<EncodedFace> {
+  async encodeOne(input: ImageInput, face = 0, options: { detection?: DetectionOptions; embedding?: EmbedOptions; source?: string; quality?: boolean } = {}): Promise<EncodedFace> {
     const { faces, source } = await this.embed(input, options);
     if (faces.length === 0) throw new NoFaceError(source);
     if (!Number.isInteger(face) || face < 0 || face >= faces.length) throw new FaceIndexError(source, face, faces.length);
@@ -259,10 +264,10 @@ export class Likeness {
     const t0 = performance.now();
     const threshold = options.threshold ?? this.threshold;
     checkThreshold(threshold); // before any work
-    const [fa, fb] = await Promise.all([this.encodeOne(a, options.faceA ?? 0), this.encodeOne(b, options.faceB ?? 0)]);
+    const [fa, fb] = await Promise.all([this.encodeOne(a, options.faceA ?? 0, { quality: true }), this.encodeOne(b, options.faceB ?? 0, { quality: true })]);
     const d = decide(fa.embedding, fb.embedding, threshold, this.embedder.spec.metric, this.embedder.spec.threshold.logistic);
     const faces: [Box, Box] = [fa.box, fb.box];
-    return { ...d, model: this.model, faces, quality: decisionQuality(faces), timeMs: performance.now() - t0 };
+    return { ...d, model: this.model, faces, quality: decisionQuality(faces, [fa.quality!, fb.quality!]), timeMs: performance.now() - t0 };
   }
 
   /** Verification of precomputed encodings (no image): plain arrays, or Encodings that carry their model. */

@@ -267,14 +267,16 @@ describe('verify reports face sizes and quality', () => {
     const big = await cli('verify', face, face, '--json');
     expect(big.code, big.stderr).toBe(0);
     const b = JSON.parse(big.stdout) as { faces: Box[]; quality: { faceWidths: number[]; minFaceWidth: number; confident: boolean } };
-    expect(b.quality).toEqual({ faceWidths: b.faces.map((f) => Math.round(f.width)), minFaceWidth: min, confident: true });
+    expect(b.quality).toMatchObject({ faceWidths: b.faces.map((f) => Math.round(f.width)), minFaceWidth: min, confident: true });
+    // and each face's quality (src/quality): both the same sharp face, no reason
+    expect((b.quality as unknown as { faces: { reasons: string[] }[] }).faces.map((f) => f.reasons)).toEqual([[], []]);
     const lo = await cli('verify', face, small, '--json');
     expect(lo.code, lo.stderr).toBe(0);
     const l = JSON.parse(lo.stdout) as { quality: { faceWidths: number[]; confident: boolean } };
     expect(l.quality.confident).toBe(false);
     expect(l.quality.faceWidths[1]).toBeLessThan(min);
     const text = await cli('verify', face, small);
-    expect(text.stdout).toMatch(new RegExp(`faces \\d+ and \\d+ px wide; LOW QUALITY: under ${min} px a decision is not reliable\\)$`, 'm'));
-    expect((await cli('verify', face, face)).stdout).toMatch(/faces \d+ and \d+ px wide\)$/m);
+    expect(text.stdout).toMatch(new RegExp(`faces \\d+ and \\d+ px wide; quality [^;]*small[^;]*; LOW QUALITY: under ${min} px a decision is not reliable\\)$`, 'm'));
+    expect((await cli('verify', face, face)).stdout).toMatch(/faces \d+ and \d+ px wide; quality [\d.]+ and [\d.]+\)$/m);
   });
 });

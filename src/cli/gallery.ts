@@ -10,6 +10,7 @@ import { UnknownSubjectError } from '../gallery/errors.js';
 import type { OpenGalleryOptions } from '../gallery/open.js';
 import type { GalleryStore } from '../gallery/store.js';
 import type { Candidate } from '../match/identify.js';
+import { describeQuality } from '../quality/index.js';
 import { resolveStack } from '../models/stacks.js';
 import { galleryModel, modelOption, requestedModel } from './model.js';
 import { readPeople } from '../image/folders.js';
@@ -72,9 +73,10 @@ export function galleryCommands(program: Command): void {
     .option('--name <name>', 'the person to enrol')
     .option('--from <dir>', 'bulk: a folder of <name>/<photos>; resumable, skips bad photos with a report')
     .option('--thumbnails', 'keep a small aligned thumbnail per face (off by default: privacy)')
+    .option('--allow-poor-quality', 'enrol photos whose face is small, blurred or in profile (refused by default: E_POOR_QUALITY)')
     .addOption(modelOption('the model stack (default: the gallery\'s own; a gallery keeps one)'))
     .option('--json', 'print JSON only')
-    .action(async (images: string[], o: { db?: string; name?: string; from?: string; thumbnails?: boolean; model?: string; json?: boolean }) => {
+    .action(async (images: string[], o: { db?: string; name?: string; from?: string; thumbnails?: boolean; allowPoorQuality?: boolean; model?: string; json?: boolean }) => {
       if (!o.from && (!o.name || images.length === 0)) throw new UsageFailure('give --name NAME with at least one photo, or --from DIR');
       if (o.from && (o.name || images.length > 0)) throw new UsageFailure('--from cannot be combined with --name or photos');
       await withGallery(o.db, async (g) => {
@@ -82,9 +84,12 @@ export function galleryCommands(program: Command): void {
           const skipped: SkippedFile[] = [];
           const files = await expandInputs(images, skipped);
           reportSkipped(skipped);
-          const r = await g.enroll(o.name!, files, { thumbnails: o.thumbnails ?? false });
-          if (o.json) process.stdout.write(`${JSON.stringify({ subject: r.subject, faces: r.faces.map((f) => ({ id: f.id, score: f.score })), ...(skipped.length > 0 ? { skipped } : {}) })}\n`);
-          else process.stdout.write(`enrolled ${r.subject.name} (${r.subject.id}) with ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
+          const r = await g.enroll(o.name!, files, { thumbnails: o.thumbnails ?? false, allowPoorQuality: o.allowPoorQuality ?? false });
+          if (o.json) process.stdout.write(`${JSON.stringify({ subject: r.subject, faces: r.faces.map((f, i) => ({ id: f.id, score: f.score, quality: r.quality[i] })), ...(skipped.length > 0 ? { skipped } : {}) })}\n`);
+          else {
+            process.stdout.write(`enrolled ${r.subject.name} (${r.subject.id}) with ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
+            r.quality.forEach((q, i) => process.stdout.write(`  face ${i + 1}: quality ${q.score} (${describeQuality(q)})\n`));
+          }
           return;
         }
         const notImages: string[] = [];
@@ -117,14 +122,14 @@ export function galleryCommands(program: Command): void {
           let subject: { id: string; existing: boolean; count: number } | undefined;
           for (const file of files) {
             try {
-              const face = await g.encodeForEnrollment(file, file, o.thumbnails ?? false);
+              const face = await g.encodeForEnrollment(file, file, o.thumbnails ?? false, o.allowPoorQuality ?? false);
               if (await g.store.hasImage(name, face.imageSha256)) already++;
               else {
                 if (!subject) {
                   const found = await g.store.findSubjects(name);
                   subject = found[0] ? { id: found[0].id, existing: true, count: found.length } : { id: (await g.store.createSubject(name)).id, existing: false, count: 1 };
                 }
-                const { box: _b, ...nf } = face;
+                const { box: _b, quality: _q, ...nf } = face;
                 await g.store.addFaces(subject.id, [nf]);
                 added++;
               }
@@ -196,14 +201,15 @@ export function galleryCommands(program: Command): void {
             out.push({
               file,
               threshold: r.threshold,
-              faces: r.faces.map((f) => ({ box: boxJson(f.box), score: f.score, match: f.match && { name: f.match.name, subject: f.match.subject, distance: f.match.distance, ...(f.match.adjustedDistance === undefined ? {} : { adjustedDistance: f.match.adjustedDistance }) }, candidates: f.candidates })),
+              faces: r.faces.map((f) => ({ box: boxJson(f.box), score: f.score, ...(f.quality ? { quality: f.quality } : {}), match: f.match && { name: f.match.name, subject: f.match.subject, distance: f.match.distance, ...(f.match.adjustedDistance === undefined ? {} : { adjustedDistance: f.match.adjustedDistance }) }, candidates: f.candidates })),
             });
             if (!o.json) {
               process.stdout.write(`${file}: ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}\n`);
               for (const f of r.faces) {
                 const best = f.candidates[0];
                 const d = (c: Candidate) => (c.adjustedDistance === undefined ? `distance ${c.distance.toFixed(3)}` : `distance ${c.distance.toFixed(3)}, corrected ${c.adjustedDistance.toFixed(3)}`);
-                process.stdout.write(`  ${boxText(f.box)}: ${f.match ? `${f.match.name} (${d(f.match)})` : `unknown${best ? ` (nearest ${best.name}, ${d(best)} > ${r.threshold})` : ''}`}\n`);
+                const q = f.quality ? `; quality ${f.quality.score}${f.quality.reasons.length > 0 ? `: ${describeQuality(f.quality)}` : ''}` : '';
+                process.stdout.write(`  ${boxText(f.box)}: ${f.match ? `${f.match.name} (${d(f.match)})` : `unknown${best ? ` (nearest ${best.name}, ${d(best)} > ${r.threshold})` : ''}`}${q}\n`);
               }
             }
           } catch (e) {
@@ -342,7 +348,7 @@ export function galleryCommands(program: Command): void {
           const progress = (await import('../progress.js')).progressFor(todo.length, 're-encoding');
           for (const { face } of todo) {
             const file = byHash.get(face.imageSha256)!;
-            reencoded.push({ faceId: face.id, embedding: (await gallery.encodeForEnrollment(file, file)).embedding });
+            reencoded.push({ faceId: face.id, embedding: (await gallery.encodeForEnrollment(file, file, false, true)).embedding });
             progress.tick(reencoded.length);
           }
           progress.stop();

@@ -12,6 +12,7 @@ import { meanEncoding } from '../match/distance.js';
 import { adjustDistance, hubness, HUBNESS_NEIGHBOURS, type HubnessReference } from '../match/hubness.js';
 import { decideMatch, openSetDistance, rankSubjects, toCandidate, type Candidate } from '../match/identify.js';
 import { calibratedIdentifyThreshold, hubnessReference } from '../models/registry.js';
+import { PoorQualityError, type FaceQuality } from '../quality/index.js';
 import type { Box, RgbImage } from '../types.js';
 import { openGallery, type OpenGalleryOptions } from './open.js';
 import type { GalleryStore } from './store.js';
@@ -25,6 +26,11 @@ export interface EnrollOptions {
   subjectId?: string;
   /** Keep a small aligned thumbnail of each face (off by default: privacy). */
   thumbnails?: boolean;
+  /**
+   * Enrol a photo whose face is poor (small, blurred, profile…: src/quality, data/quality.json).
+   * Off by default: such a photo is refused with PoorQualityError (E_POOR_QUALITY) giving the reason.
+   */
+  allowPoorQuality?: boolean;
 }
 
 export interface IdentifyOptions {
@@ -75,6 +81,8 @@ const newDerivedCache = (counter: number): DerivedCache => ({
 export interface IdentifiedFace {
   box: Box;
   score: number;
+  /** The face's quality (size, sharpness, pose, detection score, reasons), when it was measured. */
+  quality?: FaceQuality;
   /** Best subjects first. */
   candidates: Candidate[];
   /** The decision: the best candidate within the threshold, or null (unknown). */
@@ -180,27 +188,31 @@ export class Gallery {
    * The one face of an enrolment photo, with the photo's content hash. NoFaceError or
    * MultipleFacesError otherwise.
    */
-  async encodeForEnrollment(image: ImageInput, source?: string, thumbnails = false): Promise<NewFace & { box: Box }> {
+  async encodeForEnrollment(image: ImageInput, source?: string, thumbnails = false, allowPoorQuality = false): Promise<NewFace & { box: Box; quality: FaceQuality }> {
     const { bytes, input } = await bytesOf(image);
     const label = source ?? (typeof image === 'string' ? image : undefined);
     // One decode and one detection: the thumbnail comes from the chip the encoding was made from.
-    const a = await this.embed(input, { keepChips: thumbnails, ...(label === undefined ? {} : { source: label }) });
+    const a = await this.embed(input, { keepChips: thumbnails, quality: true, ...(label === undefined ? {} : { source: label }) });
     if (a.faces.length === 0) throw new NoFaceError(a.source);
     if (a.faces.length > 1) throw new MultipleFacesError(a.source, a.faces.length);
     const f = a.faces[0]!;
-    const face: NewFace & { box: Box } = { box: f.box, embedding: f.embedding, score: f.score, imageSha256: sha256(bytes ?? new Uint8Array()) };
+    const quality = f.quality!;
+    if (!allowPoorQuality && quality.reasons.length > 0) throw new PoorQualityError(a.source, quality);
+    const face: NewFace & { box: Box; quality: FaceQuality } = { box: f.box, quality, embedding: f.embedding, score: f.score, imageSha256: sha256(bytes ?? new Uint8Array()) };
     if (thumbnails && f.chip) face.thumbnail = new Uint8Array(await encodePng(shrink(f.chip, 2)));
     return face;
   }
 
   /** Enrol a person from one or more photos: all photos are checked before anything is written. */
-  async enroll(name: string, images: readonly ImageInput[], options: EnrollOptions = {}): Promise<{ subject: Subject; faces: StoredFace[] }> {
+  async enroll(name: string, images: readonly ImageInput[], options: EnrollOptions = {}): Promise<{ subject: Subject; faces: StoredFace[]; quality: FaceQuality[] }> {
     // A bad name is refused before any photo is encoded.
     if (!options.subjectId) name = checkName(name);
     const faces: NewFace[] = [];
+    const quality: FaceQuality[] = [];
     for (const img of images) {
-      const { box: _box, ...face } = await this.encodeForEnrollment(img, undefined, options.thumbnails ?? false);
+      const { box: _box, quality: q, ...face } = await this.encodeForEnrollment(img, undefined, options.thumbnails ?? false, options.allowPoorQuality ?? false);
       faces.push(face);
+      quality.push(q);
     }
     let subject: Subject;
     if (options.subjectId) {
@@ -210,7 +222,7 @@ export class Gallery {
     } else subject = await this.store.createSubject(name, options.metadata);
     try {
       const stored = await this.store.addFaces(subject.id, faces);
-      return { subject: (await this.store.getSubject(subject.id))!, faces: stored };
+      return { subject: (await this.store.getSubject(subject.id))!, faces: stored, quality };
     } catch (e) {
       if (!options.subjectId) await this.store.deleteSubject(subject.id);
       throw e;
@@ -219,7 +231,7 @@ export class Gallery {
 
   /** Every face of the photo, with its candidates and the open-set decision. */
   async identify(image: ImageInput, options: IdentifyOptions = {}): Promise<IdentifyResult> {
-    const a = await this.embed(image, typeof image === 'string' ? { source: image } : {});
+    const a = await this.embed(image, { quality: true, ...(typeof image === 'string' ? { source: image } : {}) });
     return { source: a.source, ...(await this.identifyEncodings(a.faces, options)) };
   }
 
@@ -227,7 +239,7 @@ export class Gallery {
    * The open-set decision for faces already encoded (by this gallery's model, e.g. in a worker
    * pool): every face with its candidates and its match or null.
    */
-  async identifyEncodings(encoded: readonly { box: Box; score: number; embedding: Float32Array }[], options: IdentifyOptions = {}): Promise<{ threshold: number; faces: IdentifiedFace[] }> {
+  async identifyEncodings(encoded: readonly { box: Box; score: number; embedding: Float32Array; quality?: FaceQuality }[], options: IdentifyOptions = {}): Promise<{ threshold: number; faces: IdentifiedFace[] }> {
     const top = options.top ?? 5;
     const reference = options.hubness === false ? undefined : this.hubnessReference;
     if (options.hubness && !reference) throw new InvalidOptionError(`hubness correction needs a reference hubness for model ${this.likeness.model.name}: none was measured`);
@@ -255,7 +267,7 @@ export class Gallery {
         candidates.push(c);
       }
       if (reference) candidates = candidates.sort((a, b) => openSetDistance(a) - openSetDistance(b) || a.distance - b.distance).slice(0, top);
-      faces.push({ box: f.box, score: f.score, candidates, match: decideMatch(candidates, threshold) });
+      faces.push({ box: f.box, score: f.score, ...(f.quality ? { quality: f.quality } : {}), candidates, match: decideMatch(candidates, threshold) });
     }
     return { threshold, faces };
   }

@@ -5,6 +5,7 @@
  * confident.
  */
 import { readFileSync } from 'node:fs';
+import type { FaceQuality } from '../quality/index.js';
 import type { Box } from '../types.js';
 
 interface QualityData {
@@ -22,9 +23,13 @@ export interface DecisionQuality {
   minFaceWidth: number;
   /** Both faces at least minFaceWidth wide. */
   confident: boolean;
+  /** Each face's quality (src/quality: size, sharpness, pose, detection score, reasons), when measured. */
+  faces?: [FaceQuality, FaceQuality];
 }
 
-export function decisionQuality(faces: readonly [Box, Box]): DecisionQuality {
+export function decisionQuality(faces: readonly [Box, Box], quality?: readonly [FaceQuality, FaceQuality]): DecisionQuality {
   const faceWidths: [number, number] = [Math.round(faces[0].width), Math.round(faces[1].width)];
-  return { faceWidths, minFaceWidth: MIN_FACE_WIDTH, confident: faceWidths.every((w) => w >= MIN_FACE_WIDTH) };
+  const q: DecisionQuality = { faceWidths, minFaceWidth: MIN_FACE_WIDTH, confident: faceWidths.every((w) => w >= MIN_FACE_WIDTH) };
+  if (quality) q.faces = [quality[0], quality[1]];
+  return q;
 }

@@ -21,7 +21,8 @@ parentPort!.on('message', (msg: Job | InitMessage) => {
     try {
       const l = await engine;
       const opts = { ...(job.source === undefined ? {} : { source: job.source }), ...(job.detection ? { detection: job.detection } : {}) };
-      const value = job.op === 'embed' ? await l.embed(job.input, opts) : await l.detect(job.input, opts);
+      // Quality is cheap (≪ 1 ms a face, src/quality): always measured, for the service's reports, its enrolment gate and stream evidence weights.
+      const value = job.op === 'embed' ? await l.embed(job.input, { ...opts, quality: true }) : await l.detect(job.input, { ...opts, quality: true });
       out = { id: job.id, ok: true, value };
     } catch (e) {
       const err = e as Error;

@@ -26,6 +26,7 @@ export const tooLarge = (message: string): HttpError => new HttpError(413, 'E_TO
 /** HTTP status of each library error code that is the caller's fault. */
 const STATUS: Record<string, number> = {
   E_NO_FACE: 422,
+  E_POOR_QUALITY: 422,
   E_MULTIPLE_FACES: 422,
   E_TOO_MANY_FACES: 422,
   E_IMAGE_DECODE: 422,

@@ -33,6 +33,23 @@ export const box = {
   properties: { x: num, y: num, width: num, height: num },
 } as const;
 
+/** A face's quality (src/quality, thresholds in data/quality.json). */
+export const faceQuality = {
+  type: 'object',
+  description: "The face's quality: size, sharpness, pose, detection score; reasons name what is past its threshold (data/quality.json)",
+  required: ['score', 'size', 'blur', 'yaw', 'pitch', 'roll', 'detection', 'reasons'],
+  properties: {
+    score: { type: 'number', description: '0..1, the weakest sub-score; under 0.5 a measure is past its threshold' },
+    size: { type: 'number', description: 'Detector box width, px' },
+    blur: { type: 'number', description: 'Sharpness: variance of the Laplacian on the grey 112 px aligned chip (low = blurred)' },
+    yaw: { type: 'number', description: 'Degrees, from the five points' },
+    pitch: { type: 'number', description: 'Degrees, from the five points' },
+    roll: { type: 'number', description: 'Degrees, from the eye line' },
+    detection: { type: 'number', description: 'Detection score' },
+    reasons: { type: 'array', items: { type: 'string' }, description: "Why the face is poor: 'small', 'blurred', 'profile', 'pitched', 'tilted', 'low detection score'" },
+  },
+} as const;
+
 const point = { type: 'array', items: num, minItems: 2, maxItems: 2, description: '[x, y] in image pixels' } as const;
 
 export const detectedFace = {
@@ -47,6 +64,7 @@ export const detectedFace = {
       required: ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'],
       properties: { leftEye: point, rightEye: point, nose: point, mouthLeft: point, mouthRight: point },
     },
+    quality: faceQuality,
   },
 } as const;
 
@@ -93,6 +111,7 @@ export const identifyResult = {
         properties: {
           box,
           score: num,
+          quality: faceQuality,
           match: { ...candidate, nullable: true, description: 'The best candidate within the threshold, or null: unknown' },
           candidates: { type: 'array', items: candidate, description: 'Nearest subjects first' },
         },
@@ -116,7 +135,7 @@ export const verifyResult = {
       type: 'array',
       minItems: 2,
       maxItems: 2,
-      items: { type: 'object', nullable: true, required: ['box'], properties: { box } },
+      items: { type: 'object', nullable: true, required: ['box'], properties: { box, quality: faceQuality } },
       description: 'The compared face of each side (its main face); null for a subject or an encoding',
     },
     images: { type: 'array', minItems: 2, maxItems: 2, items: { ...size, nullable: true }, description: 'Size of each side’s image; null for a subject or an encoding' },
@@ -147,7 +166,7 @@ export const subjectDetail = {
 export const enrolResult = {
   type: 'object',
   required: ['faces'],
-  properties: { faces: { type: 'array', items: { type: 'object', required: ['id', 'score', 'box'], properties: { id: str, score: num, box } } } },
+  properties: { faces: { type: 'array', items: { type: 'object', required: ['id', 'score', 'box'], properties: { id: str, score: num, box, quality: faceQuality } } } },
 } as const;
 
 const base64 = { type: 'string', description: 'The image file (JPEG, PNG, WebP, GIF, TIFF) in base64, or a data: URL' } as const;
@@ -176,8 +195,8 @@ export const verifyBody = body(
   { image1: file, image2: file, image: file, subject: str, threshold: { type: 'string', description: threshold.description } },
 );
 export const enrolBody = body(
-  { images: { type: 'array', items: base64, minItems: 1, description: 'Photos showing exactly one face each' } },
-  { image: { type: 'array', items: file, description: 'One or more `image` parts, each showing exactly one face' } },
+  { images: { type: 'array', items: base64, minItems: 1, description: 'Photos showing exactly one face each' }, allowPoorQuality: { type: 'boolean', description: 'Enrol photos whose face is poor (small, blurred, profile…); refused by default with 422 E_POOR_QUALITY' } },
+  { image: { type: 'array', items: file, description: 'One or more `image` parts, each showing exactly one face' }, allowPoorQuality: { type: 'string', description: '"true" to enrol poor photos' } },
   ['images'],
 );
 

@@ -97,6 +97,15 @@ export function numberField(inputs: RequestInputs, name: string, min: number, ma
   return n;
 }
 
+/** A boolean field (JSON boolean, or multipart "true"/"false"); undefined when absent. */
+export function booleanField(inputs: RequestInputs, name: string): boolean | undefined {
+  const v = inputs.fields[name];
+  if (v === undefined || v === '') return undefined;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw badRequest(`${name} must be true or false`);
+}
+
 export function stringField(inputs: RequestInputs, name: string): string | undefined {
   const v = inputs.fields[name];
   if (v === undefined || v === '') return undefined;

@@ -1,6 +1,7 @@
 /** POST /v1/detect, /v1/embed, /v1/verify, /v1/identify and GET /v1/session. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { boxJson, faceJson } from '../../json.js';
+import type { FaceQuality } from '../../quality/index.js';
 import { EncodingMismatchError, NoFaceError } from '../../errors.js';
 import { InvalidFaceError } from '../../gallery/errors.js';
 import { checkEmbedding } from '../../gallery/validate.js';
@@ -109,7 +110,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
     const subject = stringField(inputs, 'subject');
     let a: Float32Array;
     let b: Float32Array;
-    let faces: [{ box: Box } | null, { box: Box } | null] = [null, null];
+    let faces: [{ box: Box; quality?: FaceQuality } | null, { box: Box; quality?: FaceQuality } | null] = [null, null];
     let images: [{ width: number; height: number } | null, { width: number; height: number } | null] = [null, null];
     if (inputs.fields.encoding1 !== undefined || inputs.fields.encoding2 !== undefined) {
       if (inputs.images.size > 0 || subject !== undefined) throw badRequest('send two images, an image and a subject, or two encodings: not a mix');
@@ -123,7 +124,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
       ctx.metrics.faces.inc({ operation: 'verify' }, an!.faces.length);
       const f = mainFace(an!);
       a = f.embedding;
-      faces = [{ box: boxJson(f.box) }, null];
+      faces = [{ box: boxJson(f.box), ...(f.quality ? { quality: f.quality } : {}) }, null];
       images = [{ width: an!.width, height: an!.height }, null];
     } else {
       if (inputs.images.has('image')) throw badRequest('send image1 and image2 (or image with subject)');
@@ -134,7 +135,7 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
       const fb = mainFace(y!);
       a = fa.embedding;
       b = fb.embedding;
-      faces = [{ box: boxJson(fa.box) }, { box: boxJson(fb.box) }];
+      faces = [{ box: boxJson(fa.box), ...(fa.quality ? { quality: fa.quality } : {}) }, { box: boxJson(fb.box), ...(fb.quality ? { quality: fb.quality } : {}) }];
       images = [{ width: x!.width, height: x!.height }, { width: y!.width, height: y!.height }];
     }
     const d = decide(a, b, threshold, spec.metric, spec.threshold.logistic);
@@ -158,6 +159,6 @@ export function recognitionRoutes(app: FastifyInstance, ctx: ServiceContext): vo
     const [a] = await ctx.inference.embed([{ bytes: oneImage(inputs, 'image'), source: 'image' }], deadline(reply, c));
     ctx.metrics.faces.inc({ operation: 'identify' }, a!.faces.length);
     const r = await ctx.gallery.identifyEncodings(a!.faces, { top, ...(threshold === undefined ? {} : { threshold }) });
-    return { width: a!.width, height: a!.height, threshold: r.threshold, faces: r.faces.map((f) => ({ box: boxJson(f.box), score: f.score, match: f.match, candidates: f.candidates })) };
+    return { width: a!.width, height: a!.height, threshold: r.threshold, faces: r.faces.map((f) => ({ box: boxJson(f.box), score: f.score, ...(f.quality ? { quality: f.quality } : {}), match: f.match, candidates: f.candidates })) };
   });
 }

@@ -12,7 +12,8 @@ import type { ServiceContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { deadline, jsonBodyLimit } from '../limits.js';
 import { createSubjectBody, enrolBody, enrolResult, errors, faceParams, idParams, listQuery, noContent, patchSubjectBody, subject, subjectDetail } from '../schemas.js';
-import { readInputs } from './inputs.js';
+import { booleanField, readInputs } from './inputs.js';
+import { PoorQualityError } from '../../quality/index.js';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['subjects'];
@@ -93,6 +94,7 @@ export function subjectRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const inputs = await readInputs(request, c, ['image'], { images: 'image' });
     const photos = inputs.images.get('image') ?? [];
     if (photos.length === 0) throw badRequest('send at least one photo (multipart "image" fields, or JSON "images")');
+    const allowPoorQuality = booleanField(inputs, 'allowPoorQuality') ?? false;
     const analyses = await ctx.inference.embed(photos.map((bytes, i) => ({ bytes, source: photos.length === 1 ? 'image' : `image #${i + 1}` })), deadline(reply, c));
     ctx.metrics.faces.inc({ operation: 'enrol' }, analyses.reduce((n, a) => n + a.faces.length, 0));
     // Every photo is checked before anything is written.
@@ -100,11 +102,12 @@ export function subjectRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       if (a.faces.length === 0) throw new NoFaceError(a.source);
       if (a.faces.length > 1) throw new MultipleFacesError(a.source, a.faces.length);
       const f = a.faces[0]!;
+      if (!allowPoorQuality && f.quality && f.quality.reasons.length > 0) throw new PoorQualityError(a.source, f.quality);
       const face: NewFace = { embedding: f.embedding, score: f.score, imageSha256: createHash('sha256').update(photos[i]!).digest('hex') };
-      return { face, box: f.box };
+      return { face, box: f.box, quality: f.quality };
     });
     const stored = await store.addFaces(s.id, faces.map((f) => f.face));
-    return reply.status(201).send({ faces: stored.map((f, i) => ({ id: f.id, score: f.score, box: boxJson(faces[i]!.box) })) });
+    return reply.status(201).send({ faces: stored.map((f, i) => ({ id: f.id, score: f.score, box: boxJson(faces[i]!.box), ...(faces[i]!.quality ? { quality: faces[i]!.quality } : {}) })) });
   });
 
   app.delete<{ Params: { id: string; faceId: string } }>('/v1/subjects/:id/faces/:faceId', {

@@ -1,0 +1,2 @@
+export { blurOf, describeQuality, faceQuality, poseFromPoints, PoorQualityError, QUALITY_THRESHOLDS } from './face-quality.js';
+export type { FaceQuality, QualityData, QualityReason } from './face-quality.js';
