@@ -24,7 +24,7 @@ export interface AnalysedFace {
 
 /** What analyses a frame: a Likeness satisfies it; the service passes its worker pool. */
 export interface FrameAnalyser {
-  embed(image: RgbImage, options?: { detection?: DetectionOptions; embedding?: EmbedOptions }): Promise<{ faces: readonly AnalysedFace[] }>;
+  embed(image: RgbImage, options?: { detection?: DetectionOptions; embedding?: EmbedOptions; quality?: boolean }): Promise<{ faces: readonly AnalysedFace[] }>;
 }
 
 /** What decides a track: a Gallery satisfies it. */
@@ -140,7 +140,8 @@ export class FaceStream {
     this.started ??= performance.now();
     const extra = this.options.analyse ?? {};
     const detection = { ...((extra.detection as DetectionOptions | undefined) ?? {}), minScore: this.settings.lowScore };
-    const { faces } = await this.analyser.embed(image, { ...extra, detection });
+    // Quality (src/quality, < 1 ms a face) weights each frame's evidence; analysers that do not measure it ignore the flag.
+    const { faces } = await this.analyser.embed(image, { quality: true, ...extra, detection });
     this.processed++;
     this.lastTime = Math.max(this.lastTime, time);
     const detections: TrackerDetection[] = faces.map((f) => ({

@@ -31,5 +31,10 @@ export function checkVideoEvents(events: readonly StreamEvent[], options: { live
   const a = identified.find((e) => e.name === PERSON_A)!;
   if (!options.live) expect(lost.find((e) => e.track === a.track)!.time).toBeGreaterThan(3.0);
   for (const e of identified) expect(e.confidence).toBeGreaterThan(0.5);
+  // Frames are weighted by their measured quality (src/quality): the track's mean is reported.
+  for (const e of identified) {
+    expect(e.quality).toBeGreaterThan(0);
+    expect(e.quality).toBeLessThanOrEqual(1);
+  }
   expect(of('error')).toHaveLength(0);
 }
