@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { dbOption, withGallery } from './gallery.js';
 import { modelOption } from './model.js';
 import type { StreamEvent } from '../stream/types.js';
+import { eventJson } from '../json.js';
 
 interface WatchOpts {
   db?: string;
@@ -73,7 +74,7 @@ export function watchCommand(program: Command): void {
             signal: stop.signal,
           });
           for await (const e of events) {
-            process.stdout.write(`${o.json ? JSON.stringify(e) : line(e)}\n`);
+            process.stdout.write(`${o.json ? JSON.stringify(eventJson(e)) : line(e)}\n`);
             if (e.type === 'error') {
               process.stderr.write(`likeness: ${e.message}\n`);
               process.exitCode = 1;

@@ -10,6 +10,7 @@
  * the service. At most `maxStreams` run at once; ended streams stay listed (the newest 100).
  */
 import { randomBytes } from 'node:crypto';
+import { boxJson, eventJson } from '../../json.js';
 import type { DetectionOptions } from '../../detect/detector.js';
 import type { Gallery } from '../../gallery/gallery.js';
 import { FaceStream, type FrameAnalyser, type StreamOptions } from '../../stream/face-stream.js';
@@ -182,7 +183,8 @@ export class StreamRegistry {
     return this.info(m);
   }
 
-  private publish(m: Managed, e: StreamEvent): void {
+  private publish(m: Managed, raw: StreamEvent): void {
+    const e = eventJson(raw);
     m.events++;
     if (e.type === 'error') {
       m.error = { code: e.code ?? 'E_INTERNAL', message: e.message ?? 'the source failed' };
@@ -236,7 +238,7 @@ export class StreamRegistry {
     const events = await m.face.push({ image, time: t });
     m.lastActivity = Date.now();
     for (const e of events) this.publish(m, e);
-    return { tracks: m.face.tracks(), events };
+    return { tracks: m.face.tracks().map((t) => ({ ...t, box: boxJson(t.box), ...(t.confidence === null ? {} : { confidence: Math.round(t.confidence * 1e4) / 1e4 }) })), events: events.map(eventJson) };
   }
 
   /** Stops a stream (DELETE; idle expiry; shutdown): `lost` for its live tracks, ffmpeg stopped. */
