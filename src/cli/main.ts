@@ -15,6 +15,7 @@ import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 import { modelOption, requestedModel } from './model.js';
 import { galleryCommands } from './gallery.js';
+import { clusterCommands } from './cluster.js';
 import { keysCommands } from './keys.js';
 import { modelsCommands } from './models.js';
 import { serveCommand } from './serve.js';
@@ -232,6 +233,7 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(trainCommand());
   galleryCommands(program);
+  clusterCommands(program);
   serveCommand(program);
   keysCommands(program);
   modelsCommands(program);
