@@ -6,7 +6,8 @@
  * person" is never proposed for that person again. Incremental (the default): faces not in a person
  * join the nearest person when their mean cosine distance to its faces is under `joinThreshold`
  * (and the person holds no other face of their photo); the rest are clustered among themselves and
- * each cluster of at least `minClusterSize` faces becomes a new person. A full re-cluster
+ * each cluster of at least `minClusterSize` faces becomes a new person (Chinese whispers on the
+ * edges under `threshold`: the choice measured on LFW, docs/clustering.md). A full re-cluster
  * (`recluster`) first dissolves every unnamed person. Two faces of one photo never share a person;
  * faces under the quality bar (./quality.ts) stay unclustered.
  */
@@ -14,7 +15,7 @@ import { encodeSet, type EncodeSetOptions } from '../eval/encode-set.js';
 import type { LibraryFace, LibraryStore } from '../gallery/library-store.js';
 import type { LikenessOptions } from '../likeness.js';
 import type { Box } from '../types.js';
-import { averageLinkage, enforceConstraints } from './algorithms.js';
+import { chineseWhispers, enforceConstraints } from './algorithms.js';
 import { neighbourGraph } from './neighbours.js';
 import { clusterParameters, type ClusterParameters } from './parameters.js';
 import { trustedFace } from './quality.js';
@@ -109,7 +110,7 @@ export async function clusterLibrary(library: LibraryStore, options: { recluster
     const photoIds = new Map<string, number>();
     const photo = Int32Array.from(rest, (f) => photoIds.get(f.sha256) ?? photoIds.set(f.sha256, photoIds.size).get(f.sha256)!);
     const graph = await neighbourGraph(matrix, d, p.neighbours);
-    const labels = enforceConstraints(averageLinkage(graph, { threshold: p.threshold, fill: 'observed', photo }), photo, matrix, d, p.minClusterSize);
+    const labels = enforceConstraints(chineseWhispers(graph, p.threshold), photo, matrix, d, p.minClusterSize);
     const groups = new Map<number, number[]>();
     labels.forEach((l, i) => l >= 0 && (groups.get(l) ?? groups.set(l, []).get(l)!).push(rest[i]!.id));
     create.push(...groups.values());

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MIN_FACE_WIDTH } from '../match/quality.js';
 
 interface ClusterData {
-  algorithm: { value: 'average-linkage'; measurement: string; command: string; measured: string };
+  algorithm: { value: 'chinese-whispers'; measurement: string; command: string; measured: string };
   threshold: { value: number };
   minClusterSize: { value: number };
   minDetectionScore: { value: number };
@@ -12,7 +12,7 @@ interface ClusterData {
 }
 
 export interface ClusterParameters {
-  /** Average-linkage stop: the mean cosine distance under which two groups are one person. */
+  /** Chinese whispers: faces closer than this (cosine distance) are linked. */
   threshold: number;
   /** Faces a cluster needs before it is proposed as a person. */
   minClusterSize: number;
