@@ -27,6 +27,7 @@ import { KeyStore } from './keys.js';
 import { multipartLimits, registerRateLimit, SMALL_BODY_LIMIT } from './limits.js';
 import { ServiceMetrics } from './metrics.js';
 import { recognitionRoutes } from './routes/recognition.js';
+import { peopleRoutes } from './routes/people.js';
 import { subjectRoutes } from './routes/subjects.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -211,6 +212,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
   systemRoutes(app, ctx);
   recognitionRoutes(app, ctx);
   subjectRoutes(app, ctx);
+  peopleRoutes(app, ctx);
 
   if (existsSync(path.join(config.webDir, 'index.html'))) {
     await app.register(fastifyStatic, {
