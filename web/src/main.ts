@@ -6,12 +6,13 @@
 import { Api, ApiError, describe, type Role } from './api.js';
 import { byTestId, setMessage } from './dom.js';
 import { setupGallery } from './gallery.js';
+import { setupPeople } from './people.js';
 import { setupRecognise } from './recognise.js';
 import { setupVerify } from './verify.js';
 import './style.css';
 
 const KEY_STORAGE = 'likeness.apiKey';
-const PAGES = ['verify', 'recognise', 'gallery'] as const;
+const PAGES = ['verify', 'recognise', 'gallery', 'people'] as const;
 type Page = (typeof PAGES)[number];
 
 let api: Api | undefined;
@@ -33,6 +34,7 @@ const roleBadge = byTestId('session-role');
 const verify = setupVerify(getApi);
 const recognise = setupRecognise(getApi);
 const gallery = setupGallery(getApi);
+const people = setupPeople(getApi);
 
 function storedKey(): string | null {
   try {
@@ -76,6 +78,7 @@ function route(): void {
   if (page !== 'recognise') recognise.leave();
   if (page !== 'gallery') gallery.leave();
   if (page === 'gallery' && role) gallery.show(role);
+  if (page === 'people' && role) people.show(role);
 }
 
 function logOut(message = ''): void {
@@ -85,6 +88,7 @@ function logOut(message = ''): void {
   verify.reset();
   recognise.reset();
   gallery.reset();
+  people.reset();
   setMessage(loginError, message);
   route();
   keyInput.focus();
