@@ -3,8 +3,9 @@
  * nearest other faces and their cosine distances (1 − dot of the unit encodings), nearest first.
  * Sets up to `exactUpTo` faces are searched exactly (usearch's exactSearch, native and threaded);
  * larger ones through usearch's HNSW graph (the library the gallery's ANN index uses). Either way
- * the candidates' distances are recomputed exactly here. usearch 2.26's addon reads a typed array
- * from its buffer's start, ignoring a subarray's byteOffset: queries are passed as copies (slice).
+ * the candidates' distances are recomputed exactly here. usearch 2.26's exactSearch reads a typed array
+ * from its buffer's start, ignoring a subarray's byteOffset (Index.add and search do not): queries
+ * are passed as copies (slice).
  */
 import os from 'node:os';
 
