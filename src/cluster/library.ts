@@ -88,19 +88,29 @@ export async function clusterLibrary(library: LibraryStore, options: { recluster
     return { id, mean: m, photos: new Set(list.map((f) => f.sha256)) };
   });
   const rest: LibraryFace[] = [];
-  for (const f of free) {
-    let best: (typeof means)[number] | undefined;
-    let bestD = Infinity;
-    for (const m of means) {
-      if (rejected.has(`${f.id}:${m.id}`) || m.photos.has(f.sha256)) continue;
-      const dist = 1 - dotMean(f.embedding, m.mean);
-      if (dist < bestD) (bestD = dist), (best = m);
-    }
-    if (best && bestD <= p.joinThreshold) {
-      assign.push({ face: f.id, person: best.id });
-      best.photos.add(f.sha256);
-    } else rest.push(f);
-  }
+  if (means.length > 0 && free.length > 0) {
+    // the 8 nearest people of each free face by mean distance (1 − dot with the mean encoding),
+    // searched natively; then the first of them the face may join
+    const d = free[0]!.embedding.length;
+    const meanMatrix = new Float32Array(means.length * d);
+    means.forEach((m, i) => meanMatrix.set(m.mean, i * d));
+    const queries = new Float32Array(free.length * d);
+    free.forEach((f, i) => queries.set(f.embedding, i * d));
+    const want = Math.min(8, means.length);
+    const usearch = await import('usearch');
+    const found = usearch.exactSearch(meanMatrix, queries, d, want, usearch.MetricKind.IP, 0) as import('usearch').BatchMatches;
+    free.forEach((f, i) => {
+      for (let j = 0; j < want; j++) {
+        const m = means[Number(found.keys[i * want + j])];
+        if (!m || rejected.has(`${f.id}:${m.id}`) || m.photos.has(f.sha256)) continue;
+        if (1 - dotMean(f.embedding, m.mean) > p.joinThreshold) break;
+        assign.push({ face: f.id, person: m.id });
+        m.photos.add(f.sha256);
+        return;
+      }
+      rest.push(f);
+    });
+  } else rest.push(...free);
   // 2. cluster the rest among themselves
   const create: number[][] = [];
   if (rest.length >= p.minClusterSize) {
