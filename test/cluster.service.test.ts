@@ -74,6 +74,11 @@ describe('People routes', () => {
     expect(rej.body.unclustered.map((f) => f.id)).toContain(face.id);
   });
 
+  it('is in the OpenAPI document', async () => {
+    const doc = await s.call('GET', '/openapi.json');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/people', '/v1/people/faces/{id}/thumbnail', '/v1/people/{id}/name', '/v1/people/{id}/merge', '/v1/people/{id}/split', '/v1/people/{id}/reject']));
+  });
+
   it('answers 404 for an unknown person or face and 400 for a bad body, never 500', async () => {
     expect((await s.call('POST', '/v1/people/9999/name', { key: s.admin, json: { name: 'X' } })).status).toBe(404);
     expect((await s.call('GET', '/v1/people/faces/9999/thumbnail', { key: s.recognize })).status).toBe(404);

@@ -201,6 +201,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
       tags: [
         { name: 'recognition', description: 'Detect, embed, verify, identify (recognize or admin key)' },
         { name: 'subjects', description: 'The gallery: reading needs a recognize key, changes an admin key' },
+        { name: 'people', description: 'The people likeness cluster found in a photo library: reading needs a recognize key, naming, merging and splitting an admin key' },
         { name: 'session', description: 'The key in use' },
         { name: 'system', description: 'Health, readiness, metrics (no key)' },
       ],
