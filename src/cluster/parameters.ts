@@ -9,6 +9,7 @@ interface ClusterData {
   minDetectionScore: { value: number };
   neighbours: { value: number };
   joinThreshold: { value: number };
+  minQualityScore?: { value: number };
 }
 
 export interface ClusterParameters {
@@ -36,6 +37,7 @@ export function clusterParameters(): ClusterParameters {
     minFaceWidth: MIN_FACE_WIDTH,
     neighbours: d.neighbours.value,
     joinThreshold: d.joinThreshold.value,
+    ...(d.minQualityScore ? { minQualityScore: d.minQualityScore.value } : {}),
   };
   return cached;
 }
