@@ -24,6 +24,10 @@ export interface NeighbourOptions {
   threads?: number;
   /** HNSW beam while searching (default 256). */
   expansionSearch?: number;
+  /** HNSW beam while building (default 128). */
+  expansionAdd?: number;
+  /** How the HNSW graph stores the encodings it walks (default 'f32'); distances are exact either way. */
+  quantization?: 'f32' | 'f16' | 'i8';
 }
 
 /** `matrix` holds n unit encodings of `d` dimensions, row after row. */
@@ -79,9 +83,9 @@ async function approximate(m: Float32Array, d: number, n: number, k: number, ids
   const index = new usearch.Index({
     dimensions: d,
     metric: usearch.MetricKind.L2sq,
-    quantization: 'f32' as import('usearch').ScalarKind,
+    quantization: (options.quantization ?? 'f32') as import('usearch').ScalarKind,
     connectivity: 16,
-    expansion_add: 128,
+    expansion_add: options.expansionAdd ?? 128,
     expansion_search: Math.max(options.expansionSearch ?? 256, k + 1),
     multi: false,
   });
