@@ -63,7 +63,10 @@ describe.skipIf(skip !== undefined)(`People view in Chromium${skip ? ` (${skip})
     const page = await openPeople(s.admin);
     expect(await page.getByTestId('people-person').count()).toBe(10);
     // every thumbnail is a 160 px JPEG cut by the service from the original photo
-    await page.waitForFunction('[...document.querySelectorAll(\'[data-testid="people-face"]\')].every((i) => i.complete && i.naturalWidth === 160)');
+    // polled with page.evaluate (a CDP evaluation): waitForFunction's string predicate is eval'd in
+    // the page, which its Content-Security-Policy refuses
+    const thumbs = '[...document.querySelectorAll(\'[data-testid="people-face"]\')].every((i) => i.complete && i.naturalWidth === 160)';
+    await expect.poll(() => page.evaluate(thumbs), { timeout: 20_000 }).toBe(true);
     expect(await page.getByTestId('people-face').count()).toBe(20);
     const first = page.getByTestId('people-person').first();
     await first.getByTestId('people-name-input').fill('Dora');
@@ -74,7 +77,7 @@ describe.skipIf(skip !== undefined)(`People view in Chromium${skip ? ` (${skip})
     // merge the second person into the first
     const second = page.getByTestId('people-person').nth(1);
     await second.getByTestId('people-merge').click();
-    await page.waitForFunction('document.querySelectorAll(\'[data-testid="people-person"]\').length === 9');
+    await expect.poll(() => page.evaluate('document.querySelectorAll(\'[data-testid="people-person"]\').length'), { timeout: 20_000 }).toBe(9);
     expect(pageErrors).toEqual([]);
   });
 });
