@@ -7,7 +7,7 @@
  * giving a distance of ≈ 0.14 within a person (LFW's median for one person: 0.14). Every face is its
  * own photo. Prints each stage's time, the peak RSS, and BCubed/pairwise against the known people.
  *
- *   npm run bench:cluster [-- --people 20000 --per 5 --k 64 --quantization f32|f16|i8 --expansion-add 128]
+ *   npm run bench:cluster [-- --people 20000 --per 5 --k 64 --quantization i8|f16|f32 --expansion-add 64]
  */
 import os from 'node:os';
 import { chineseWhispers, enforceConstraints } from '../src/cluster/algorithms.js';
@@ -24,8 +24,8 @@ const people = arg('people', 20_000);
 const per = arg('per', 5);
 const k = arg('k', clusterParameters().neighbours);
 const qi = process.argv.indexOf('--quantization');
-const quantization = (qi >= 0 ? process.argv[qi + 1] : 'f32') as 'f32' | 'f16' | 'i8';
-const expansionAdd = arg('expansion-add', 128);
+const quantization = (qi >= 0 ? process.argv[qi + 1] : 'i8') as 'f32' | 'f16' | 'i8';
+const expansionAdd = arg('expansion-add', 64);
 const d = 320;
 const n = people * per;
 const p = clusterParameters();
@@ -75,7 +75,7 @@ const tCon = (performance.now() - t) / 1000;
 sample();
 clearInterval(sampler);
 const m = clusterMetrics(labels, truth);
-console.log(`neighbour graph (k ${k}, ${n > 20_000 ? `usearch HNSW, ${quantization}, expansion_add ${expansionAdd}` : 'usearch exact'}): ${tGraph.toFixed(1)} s`);
+console.log(`neighbour graph (k ${k}, ${n > 5_000 ? `usearch HNSW, ${quantization}, expansion_add ${expansionAdd}` : 'usearch exact'}): ${tGraph.toFixed(1)} s`);
 console.log(`Chinese whispers (threshold ${p.threshold}): ${tCw.toFixed(1)} s; constraints: ${tCon.toFixed(1)} s`);
 console.log(`total clustering ${(tGraph + tCw + tCon).toFixed(1)} s; peak RSS ${mib(peak)} (encodings alone ${mib(matrix.byteLength)})`);
 console.log(`BCubed P/R/F1 ${m.bcubed.precision.toFixed(4)} / ${m.bcubed.recall.toFixed(4)} / ${m.bcubed.f1.toFixed(4)}; pairwise ${m.pairwise.precision.toFixed(4)} / ${m.pairwise.recall.toFixed(4)} / ${m.pairwise.f1.toFixed(4)}; ${m.clusters} clusters of ≥ 2 for ${m.truthClusters} people, ${m.unclustered} faces unclustered`);
