@@ -20,6 +20,8 @@ const id = (name: string) => (v: string): number => {
 async function withLibrary<T>(db: string | undefined, model: string | undefined, fn: (library: LibraryStore, gallery: GalleryStore) => Promise<T>): Promise<T> {
   const [{ LibraryStore }, { openGallery }, { initGallery }] = await Promise.all([import('../gallery/library-store.js'), import('../gallery/open.js'), import('../cluster/people.js')]);
   const location = db ?? DEFAULT_DB();
+  const { isPostgresLocation } = await import('../gallery/open.js');
+  if (isPostgresLocation(location)) LibraryStore.open(location); // refuses: E_LIBRARY_UNSUPPORTED, before connecting
   // the gallery first: it creates the file (owner-only) and its tables, then the library's beside them
   const gallery = await openGallery(location);
   try {
