@@ -16,6 +16,7 @@ import { trainCommand } from './train.js';
 import { livenessCommand } from './liveness.js';
 import { modelOption, requestedModel } from './model.js';
 import { galleryCommands } from './gallery.js';
+import { clusterCommands } from './cluster.js';
 import { keysCommands } from './keys.js';
 import { modelsCommands } from './models.js';
 import { serveCommand } from './serve.js';
@@ -235,6 +236,7 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(livenessCommand());
   galleryCommands(program);
+  clusterCommands(program);
   serveCommand(program);
   watchCommand(program);
   keysCommands(program);

@@ -28,6 +28,7 @@ import { multipartLimits, registerRateLimit, SMALL_BODY_LIMIT } from './limits.j
 import { ServiceMetrics } from './metrics.js';
 import { recognitionRoutes } from './routes/recognition.js';
 import { livenessRoutes } from './routes/liveness.js';
+import { peopleRoutes } from './routes/people.js';
 import { subjectRoutes } from './routes/subjects.js';
 import { streamRoutes } from './routes/streams.js';
 import { systemRoutes } from './routes/system.js';
@@ -206,6 +207,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
       tags: [
         { name: 'recognition', description: 'Detect, embed, verify, identify (recognize or admin key)' },
         { name: 'subjects', description: 'The gallery: reading needs a recognize key, changes an admin key' },
+        { name: 'people', description: 'The people likeness cluster found in a photo library: reading needs a recognize key, naming, merging and splitting an admin key' },
         { name: 'session', description: 'The key in use' },
         { name: 'streams', description: 'Video and camera streams: tracks, decisions, events over SSE and webhooks (docs/service-streams.md)' },
         { name: 'system', description: 'Health, readiness, metrics (no key)' },
@@ -228,6 +230,7 @@ export async function buildApp(config: ServiceConfig, options: AppOptions = {}):
   const sse = new SseConnections();
   registerStreamMetrics(metrics.registry, registry, sse, inference);
   streamRoutes(app, ctx, { registry, hub, tokens: new EventTokens(keys), sse });
+  peopleRoutes(app, ctx);
 
   if (existsSync(path.join(config.webDir, 'index.html'))) {
     await app.register(fastifyStatic, {

@@ -64,6 +64,17 @@ export interface Subject {
   createdAt: string;
 }
 
+export interface LibraryFace {
+  id: number;
+  path: string;
+  box: Box;
+}
+
+export interface People {
+  clusters: { id: number; name: string | null; size: number; faces: LibraryFace[] }[];
+  unclustered: LibraryFace[];
+}
+
 export interface EnrolledFace {
   id: string;
   score: number;
@@ -241,6 +252,29 @@ export class Api {
     const form = new FormData();
     form.append('image', frame, 'frame.jpg');
     return this.call('POST', `/v1/liveness/challenges/${encodeURIComponent(id)}/frames`, form, signal);
+  }
+
+  people(): Promise<People> {
+    return this.call('GET', '/v1/people');
+  }
+
+  namePerson(id: number, name: string): Promise<{ person: number; subject: string }> {
+    return this.call('POST', `/v1/people/${id}/name`, { name });
+  }
+
+  mergePeople(into: number, from: number): Promise<People> {
+    return this.call('POST', `/v1/people/${into}/merge`, { from });
+  }
+
+  splitPerson(id: number, faces: number[]): Promise<{ person: number }> {
+    return this.call('POST', `/v1/people/${id}/split`, { faces });
+  }
+
+  /** A face cut on demand from its original photo, as a JPEG blob. */
+  async faceThumbnail(id: number): Promise<Blob> {
+    const res = await fetch(`${this.base}/v1/people/faces/${id}/thumbnail`, { headers: { Authorization: `Bearer ${this.key}` } });
+    if (!res.ok) throw await toError(res);
+    return res.blob();
   }
 
   async addFaces(id: string, images: Blob[]): Promise<EnrolledFace[]> {

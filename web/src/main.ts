@@ -7,12 +7,13 @@ import { Api, ApiError, describe, type Role } from './api.js';
 import { byTestId, setMessage } from './dom.js';
 import { setupChallenge } from './challenge.js';
 import { setupGallery } from './gallery.js';
+import { setupPeople } from './people.js';
 import { setupRecognise } from './recognise.js';
 import { setupVerify } from './verify.js';
 import './style.css';
 
 const KEY_STORAGE = 'likeness.apiKey';
-const PAGES = ['verify', 'recognise', 'gallery', 'liveness'] as const;
+const PAGES = ['verify', 'recognise', 'gallery', 'people', 'liveness'] as const;
 type Page = (typeof PAGES)[number];
 
 let api: Api | undefined;
@@ -35,6 +36,7 @@ const verify = setupVerify(getApi);
 const recognise = setupRecognise(getApi);
 const gallery = setupGallery(getApi);
 const liveness = setupChallenge(getApi);
+const people = setupPeople(getApi);
 
 function storedKey(): string | null {
   try {
@@ -79,6 +81,7 @@ function route(): void {
   if (page !== 'gallery') gallery.leave();
   if (page !== 'liveness') liveness.leave();
   if (page === 'gallery' && role) gallery.show(role);
+  if (page === 'people' && role) people.show(role);
 }
 
 function logOut(message = ''): void {
@@ -89,6 +92,7 @@ function logOut(message = ''): void {
   recognise.reset();
   gallery.reset();
   liveness.reset();
+  people.reset();
   setMessage(loginError, message);
   route();
   keyInput.focus();
