@@ -3,8 +3,6 @@
  * frame by frame, and watch() reading the video through ffmpeg (mp4, webm, mjpeg), with the
  * default stack and a real SQLite gallery of the two enrolled people.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gallery } from '../src/gallery/gallery.js';
@@ -12,24 +10,21 @@ import { Likeness } from '../src/likeness.js';
 import { InvalidOptionError } from '../src/errors.js';
 import { FaceStream, watch, type StreamEvent } from '../src/stream/index.js';
 import { demoPeople } from './helpers/demo-people.js';
-import { checkVideoEvents } from './helpers/stream-checks.js';
-import { frames, PERSON_A, PERSON_B, testVideo } from './helpers/video.js';
+import { checkVideoEvents, enrolledDoor } from './helpers/stream-checks.js';
+import { frames, PERSON_A, testVideo } from './helpers/video.js';
 
+let door: Awaited<ReturnType<typeof enrolledDoor>>;
 let dir: string;
 let likeness: Likeness;
 let gallery: Gallery;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'likeness-stream-'));
-  likeness = await Likeness.create();
-  gallery = await Gallery.open(path.join(dir, 'g.sqlite'), likeness);
-  const demo = await demoPeople();
-  for (const p of [PERSON_A, PERSON_B]) await gallery.enroll(p, [demo.db(p)]);
+  door = await enrolledDoor('likeness-stream-');
+  ({ dir, likeness, gallery } = door);
 });
 
 afterAll(async () => {
-  await gallery?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await door?.close();
 });
 
 describe('FaceStream', () => {

@@ -5,34 +5,29 @@
  * (no /dev/video*; v4l2loopback needs a kernel module): a missing device is a clear error.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gallery } from '../src/gallery/gallery.js';
 import { Likeness } from '../src/likeness.js';
 import { FfmpegNotFoundError, resolveFfmpeg, sourceInput, VideoSourceError, watch, type StreamEvent } from '../src/stream/index.js';
-import { demoPeople } from './helpers/demo-people.js';
-import { checkVideoEvents } from './helpers/stream-checks.js';
-import { PERSON_A, PERSON_B, testVideo } from './helpers/video.js';
+import { checkVideoEvents, enrolledDoor } from './helpers/stream-checks.js';
+import { testVideo } from './helpers/video.js';
 
+let door: Awaited<ReturnType<typeof enrolledDoor>>;
 let dir: string;
 let likeness: Likeness;
 let gallery: Gallery;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'likeness-stream-src-'));
-  likeness = await Likeness.create();
-  gallery = await Gallery.open(path.join(dir, 'g.sqlite'), likeness);
-  const demo = await demoPeople();
-  for (const p of [PERSON_A, PERSON_B]) await gallery.enroll(p, [demo.db(p)]);
+  door = await enrolledDoor('likeness-stream-src-');
+  ({ dir, likeness, gallery } = door);
 });
 
 afterAll(async () => {
-  await gallery?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await door?.close();
 });
 
 async function collect(source: string, options = {}): Promise<StreamEvent[]> {

@@ -1,4 +1,5 @@
 /** `likeness eval verify|identify`: accuracy on labelled sets, as a thin shell over src/eval. */
+import { atLeast as number } from './output.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LikenessOptions } from '../likeness.js';
 import { resolveStack } from '../models/stacks.js';
@@ -28,11 +29,6 @@ interface PipelineOpts {
   cache?: boolean;
 }
 
-const number = (name: string, min: number, integer = false) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
-  return n;
-};
 
 function withPipeline(cmd: Command): Command {
   return cmd

@@ -1,4 +1,5 @@
 /** CLI output shaping: JSON records and one-line human summaries. */
+import { InvalidArgumentError } from 'commander';
 import type { Box } from '../types.js';
 
 export { boxJson, faceJson } from '../json.js';
@@ -12,3 +13,10 @@ export const printable = (s: string): string => s.replace(/\p{Cc}/gu, (c) => `\\
 
 /** A usage error found inside a command's action (exit status 2, one line on stderr). */
 export class UsageFailure extends Error {}
+
+/** A commander argument parser for a number ≥ min (an integer with `integer`), with a usage error naming the option. */
+export const atLeast = (name: string, min: number, integer = false) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
+  return n;
+};

@@ -1,5 +1,6 @@
 /** `likeness watch SOURCE`: face events from a video file, a network stream or a camera, one per line. */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { atLeast as number } from './output.js';
+import { Command, Option } from 'commander';
 import { dbOption, withGallery } from './gallery.js';
 import { modelOption } from './model.js';
 import type { StreamEvent } from '../stream/types.js';
@@ -18,11 +19,6 @@ interface WatchOpts {
   json?: boolean;
 }
 
-const number = (name: string, min: number, integer = false) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
-  return n;
-};
 
 function line(e: StreamEvent): string {
   const t = `${e.time.toFixed(1).padStart(6)}s`;

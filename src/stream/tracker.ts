@@ -9,7 +9,8 @@
  */
 import { linearSumAssignment } from 'linear-sum-assignment';
 import type { Box } from '../types.js';
-import { BoxKalman, iou } from './kalman.js';
+import { iou } from '../detect/nms.js';
+import { BoxKalman } from './kalman.js';
 
 export interface TrackerOptions {
   /** Frames a new track must be seen in, one after another, before it is confirmed (default 3). */

@@ -1,5 +1,11 @@
 /** What every stream test asserts of a stream's events over the test video (test/helpers/video.ts). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'vitest';
+import { Gallery } from '../../src/gallery/gallery.js';
+import { Likeness } from '../../src/likeness.js';
+import { demoPeople } from './demo-people.js';
 import type { StreamEvent } from '../../src/stream/types.js';
 import { PERSON_A, PERSON_B } from './video.js';
 
@@ -37,4 +43,22 @@ export function checkVideoEvents(events: readonly StreamEvent[], options: { live
     expect(e.quality).toBeLessThanOrEqual(1);
   }
   expect(of('error')).toHaveLength(0);
+}
+
+/** A temporary SQLite gallery with the video's two people enrolled from their db photos, on the default stack. */
+export async function enrolledDoor(prefix: string): Promise<{ dir: string; likeness: Likeness; gallery: Gallery; close(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const likeness = await Likeness.create();
+  const gallery = await Gallery.open(path.join(dir, 'g.sqlite'), likeness);
+  const demo = await demoPeople();
+  for (const p of [PERSON_A, PERSON_B]) await gallery.enroll(p, [demo.db(p)]);
+  return {
+    dir,
+    likeness,
+    gallery,
+    async close() {
+      await gallery.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
