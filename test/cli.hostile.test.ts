@@ -61,11 +61,11 @@ describe('likeness CLI under hostile use', () => {
 
 describe('unknown commands', () => {
   it('an unknown command exits 2 with one line on stderr, even with --help', async () => {
-    for (const args of [['watch', '--help'], ['watch'], ['watch', '--json']]) {
+    for (const args of [['teleport', '--help'], ['teleport'], ['teleport', '--json']]) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
-      expect(r.stderr).toMatch(/unknown command 'watch'/);
+      expect(r.stderr).toMatch(/unknown command 'teleport'/);
       if (args.includes('--json')) expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'E_USAGE' } });
       else expect(r.stdout).toBe('');
     }

@@ -98,7 +98,10 @@ describe('the mobilefacenet stack', () => {
     expect(same.verified).toBe(true);
     expect(same.distance).toBeLessThan(0.5 * L.threshold);
     // every decision carries its faces' widths and whether both are wide enough to trust it
-    expect(same.quality).toEqual({ faceWidths: same.faces.map((b) => Math.round(b.width)), minFaceWidth: 40, confident: true });
+    expect(same.quality).toMatchObject({ faceWidths: same.faces.map((b) => Math.round(b.width)), minFaceWidth: 40, confident: true });
+    // … and each face's measured quality (src/quality)
+    expect(same.quality.faces).toHaveLength(2);
+    for (const q of same.quality.faces ?? []) expect(q.score).toBeGreaterThan(0.5);
     // the three women of sample1 are three different people
     const faces = mainFirst((await L.embed(S1)).faces, { width: 1920, height: 1280 });
     for (let i = 0; i < faces.length; i++) {

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LikenessError } from '../errors.js';
+import { DEFAULT_CHALLENGE_PARAMS } from '../liveness/challenge.js';
 
 export interface ServiceConfig {
   host: string;
@@ -49,6 +50,8 @@ export interface ServiceConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a shutdown waits for requests in flight before giving up. */
   shutdownTimeoutMs: number;
+  /** How long an active liveness challenge may take (slow hardware or networks need more). */
+  challengeTimeoutMs: number;
   /** Streams (watched sources and push streams) running at once; more → 429 E_TOO_MANY_STREAMS. */
   maxStreams: number;
   /** A push stream that receives no frame for this long ends (state `expired`). */
@@ -105,6 +108,7 @@ export const ENV: Record<keyof RawConfig, string> = {
   webDir: 'LIKENESS_WEB_DIR',
   logLevel: 'LIKENESS_LOG_LEVEL',
   shutdownTimeoutMs: 'LIKENESS_SHUTDOWN_TIMEOUT_MS',
+  challengeTimeoutMs: 'LIKENESS_CHALLENGE_TIMEOUT_MS',
   maxStreams: 'LIKENESS_MAX_STREAMS',
   streamIdleMs: 'LIKENESS_STREAM_IDLE_MS',
   eventBuffer: 'LIKENESS_EVENT_BUFFER',
@@ -193,6 +197,7 @@ export function loadConfig(flags: RawConfig = {}, env: NodeJS.ProcessEnv = proce
     webDir: path.resolve(str('webDir', path.join(PACKAGE_ROOT, 'web', 'dist'))),
     logLevel: logLevel as ServiceConfig['logLevel'],
     shutdownTimeoutMs: num('shutdownTimeoutMs', 30_000, 0, 3_600_000),
+    challengeTimeoutMs: num('challengeTimeoutMs', DEFAULT_CHALLENGE_PARAMS.timeoutMs, 1000, 600_000),
     maxStreams: num('maxStreams', 4, 0, 1000),
     streamIdleMs: num('streamIdleMs', 60_000, 100, 86_400_000),
     eventBuffer: num('eventBuffer', 1000, 1, 1_000_000),

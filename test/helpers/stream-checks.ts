@@ -11,24 +11,30 @@ import { PERSON_A, PERSON_B } from './video.js';
 
 /**
  * `live`: a live source (RTSP) keeps only the newest frame when analysis falls behind, so which
- * frames are analysed depends on the machine's load; its event times are not checked against the
- * video's timeline (the identities, tracks and losses still are).
+ * frames are analysed depends on the machine's load: on a loaded machine a person may jump far
+ * between analysed frames and their track may end and restart. For it, every enrolled person is
+ * identified, nobody else, never twice in one track, and the stranger's tracks are unknown; the
+ * exact track count and the event times are not checked.
  */
 export function checkVideoEvents(events: readonly StreamEvent[], options: { live?: boolean } = {}): void {
   const of = (type: StreamEvent['type']) => events.filter((e) => e.type === type);
   const identified = of('identified');
   // Each enrolled person identified exactly once, in one track each; nobody else identified.
-  expect(identified.map((e) => e.name).sort()).toEqual([PERSON_A, PERSON_B].sort());
+  if (options.live) expect([...new Set(identified.map((e) => e.name))].sort()).toEqual([PERSON_A, PERSON_B].sort());
+  else expect(identified.map((e) => e.name).sort()).toEqual([PERSON_A, PERSON_B].sort());
   expect(new Set(identified.map((e) => e.track)).size).toBe(identified.length);
   // Three tracks: A, B and the stranger. A's black frame did not split A's track, and the frame
   // where the stranger's face was A's started no track of A and did not make the stranger A.
   const tracks = of('track');
-  expect(tracks).toHaveLength(3);
   const unknown = of('unknown');
-  expect(unknown).toHaveLength(1);
-  const stranger = unknown[0]!.track;
-  expect(identified.some((e) => e.track === stranger)).toBe(false);
-  expect(unknown[0]!.box!.y).toBeGreaterThan(240);
+  if (!options.live) {
+    expect(tracks).toHaveLength(3);
+    expect(unknown).toHaveLength(1);
+  } else expect(unknown.length).toBeGreaterThanOrEqual(1);
+  for (const u of unknown) {
+    expect(identified.some((e) => e.track === u.track)).toBe(false);
+    expect(u.box!.y).toBeGreaterThan(240);
+  }
   // Every track lost, once, and nothing about a track after its loss.
   const lost = of('lost');
   expect(lost.map((e) => e.track).sort()).toEqual(tracks.map((e) => e.track).sort());

@@ -31,7 +31,7 @@ export async function buildWebPage(outDir: string): Promise<void> {
   });
 }
 
-export async function startWebService(options: { maxUploadMb?: number } = {}): Promise<WebService> {
+export async function startWebService(options: { maxUploadMb?: number; challengeTimeoutMs?: number } = {}): Promise<WebService> {
   const pageDir = await mkdtemp(path.join(os.tmpdir(), 'likeness-web-'));
   try {
     await buildWebPage(pageDir);
@@ -44,7 +44,7 @@ export async function startWebService(options: { maxUploadMb?: number } = {}): P
       },
     });
     const service = await startService(
-      { webDir: pageDir, ...(options.maxUploadMb === undefined ? {} : { maxUploadBytes: Math.round(options.maxUploadMb * 1024 * 1024) }) },
+      { webDir: pageDir, ...(options.maxUploadMb === undefined ? {} : { maxUploadBytes: Math.round(options.maxUploadMb * 1024 * 1024) }), ...(options.challengeTimeoutMs === undefined ? {} : { challengeTimeoutMs: options.challengeTimeoutMs }) },
       { logStream },
     );
     return {

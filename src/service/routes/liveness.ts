@@ -65,7 +65,7 @@ export function livenessRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     },
   }, async (request, reply) => {
     const body = (request.body ?? {}) as { challenge?: ChallengeKind };
-    const s = store.create({ ...(body.challenge ? { challenge: body.challenge } : {}), distance: (x, y) => distance(x, y, metric), sameFaceThreshold: ctx.encoder.threshold });
+    const s = store.create({ ...(body.challenge ? { challenge: body.challenge } : {}), distance: (x, y) => distance(x, y, metric), sameFaceThreshold: ctx.encoder.threshold, params: { timeoutMs: c.challengeTimeoutMs } });
     const st = s.status();
     return reply.status(201).send({ id: s.id, challenge: s.challenge, expiresAt: st.expiresAt, message: st.message, timeoutMs: s.params.timeoutMs, maxFrames: s.params.maxFrames });
   });
