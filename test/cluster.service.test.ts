@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterLibrary, scanPhotos } from '../src/cluster/library.js';
 import { initGallery } from '../src/cluster/people.js';
-import { LibraryStore } from '../src/gallery/library-store.js';
+import { openLibrary } from '../src/gallery/library-store.js';
 import { openGallery } from '../src/gallery/open.js';
 import { b64, camera, dbPhoto, PEOPLE, startService, type RunningService } from './helpers/service.js';
 
@@ -23,10 +23,10 @@ beforeAll(async () => {
   const db = path.join(mkdtempSync(path.join(os.tmpdir(), 'likeness-people-')), 'gallery.sqlite');
   const gallery = await openGallery(db);
   await initGallery(gallery);
-  const library = LibraryStore.open(db);
+  const library = await openLibrary(db);
   await scanPhotos(PEOPLE.flatMap((p) => [dbPhoto(p), camera(p)]), library, {}, { cache: false, progress: false });
   await clusterLibrary(library);
-  library.close();
+  await library.close();
   await gallery.close();
   s = await startService({ db });
 });

@@ -15,7 +15,7 @@ import { neighbourGraph } from '../src/cluster/neighbours.js';
 import { namePerson } from '../src/cluster/people.js';
 import { initGallery } from '../src/cluster/people.js';
 import { Gallery } from '../src/gallery/gallery.js';
-import { LibraryStore } from '../src/gallery/library-store.js';
+import { openLibrary } from '../src/gallery/library-store.js';
 import { openGallery } from '../src/gallery/open.js';
 import { Likeness } from '../src/likeness.js';
 import { seededRng } from '../src/random.js';
@@ -106,7 +106,7 @@ describe('the library, through its functions', () => {
     const db = path.join(await mkdtemp(path.join(os.tmpdir(), 'likeness-cluster-lib-')), 'g.sqlite');
     const gallery = await openGallery(db);
     await initGallery(gallery);
-    const library = LibraryStore.open(db);
+    const library = await openLibrary(db);
     const files = demo.people.flatMap((p) => [demo.db(p), demo.camera(p)]);
     const scan = await scanPhotos([...files, demo.blank], library, {}, { cache: false, progress: false });
     expect(scan.problems.map((p) => p.code)).toEqual(['E_NO_FACE']);
@@ -115,7 +115,7 @@ describe('the library, through its functions', () => {
     for (const c of result.clusters) expect(new Set(c.faces.map((f) => path.dirname(f.path))).size).toBe(1);
     const person = result.clusters.find((c) => c.faces.some((f) => f.path === demo.db(demo.people[1]!)))!;
     await namePerson(library, gallery, person.id, 'Bob');
-    library.close();
+    await library.close();
     await gallery.close();
     const g = await Gallery.open(db, engine);
     const id = await g.identify(path.join(demo.trainDir, demo.people[1]!, '3.jpg'));
