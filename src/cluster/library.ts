@@ -49,7 +49,7 @@ export async function scanPhotos(files: readonly string[], library: LibraryStore
     }
     if (r.faces.length === 0) problems.push({ path: file, code: 'E_NO_FACE', message: `${file}: no face found` });
     if (await library.hasPhoto(r.sha256)) continue;
-    photos.push({ sha256: r.sha256, path: file, faces: r.faces.map((f) => ({ box: f.box, score: f.score, embedding: f.embedding, trusted: trustedFace(f) })) });
+    photos.push({ sha256: r.sha256, path: file, faces: r.faces.map((f) => ({ box: f.box, score: f.score, embedding: f.embedding, trusted: trustedFace(f) /* f.quality.score when measured */ })) });
   }
   const added = await library.addPhotos(photos);
   return { photos: files.length, newPhotos: photos.length, faces: added.length, problems };
