@@ -135,8 +135,9 @@ describe('likeness cluster', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error.code).toBe('E_UNKNOWN_PERSON');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // a PostgreSQL gallery holds a library too (test/cluster.postgres.test.ts); one it cannot reach is the gallery's error
     const pg = await cli('cluster', path.join(dir, 'photos'), '--db', 'postgres://nobody@127.0.0.1:1/none', '--json');
     expect(pg.code).toBe(1);
-    expect(JSON.parse(pg.stdout).error.code).toBe('E_LIBRARY_UNSUPPORTED');
+    expect(JSON.parse(pg.stdout).error.code).toBe('E_GALLERY_OPEN');
   });
 });

@@ -10,12 +10,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { averageLinkage, chineseWhispers, dbscan, enforceConstraints, hdbscan } from '../src/cluster/algorithms.js';
 import { clusterLibrary, scanPhotos } from '../src/cluster/library.js';
+import { trustedFace } from '../src/cluster/quality.js';
 import { clusterMetrics } from '../src/cluster/metrics.js';
 import { neighbourGraph } from '../src/cluster/neighbours.js';
+import { clusterParameters } from '../src/cluster/parameters.js';
+import { encodeSet } from '../src/eval/encode-set.js';
 import { namePerson } from '../src/cluster/people.js';
 import { initGallery } from '../src/cluster/people.js';
 import { Gallery } from '../src/gallery/gallery.js';
-import { LibraryStore } from '../src/gallery/library-store.js';
+import { openLibrary } from '../src/gallery/library-store.js';
 import { openGallery } from '../src/gallery/open.js';
 import { Likeness } from '../src/likeness.js';
 import { seededRng } from '../src/random.js';
@@ -106,7 +109,7 @@ describe('the library, through its functions', () => {
     const db = path.join(await mkdtemp(path.join(os.tmpdir(), 'likeness-cluster-lib-')), 'g.sqlite');
     const gallery = await openGallery(db);
     await initGallery(gallery);
-    const library = LibraryStore.open(db);
+    const library = await openLibrary(db);
     const files = demo.people.flatMap((p) => [demo.db(p), demo.camera(p)]);
     const scan = await scanPhotos([...files, demo.blank], library, {}, { cache: false, progress: false });
     expect(scan.problems.map((p) => p.code)).toEqual(['E_NO_FACE']);
@@ -115,11 +118,33 @@ describe('the library, through its functions', () => {
     for (const c of result.clusters) expect(new Set(c.faces.map((f) => path.dirname(f.path))).size).toBe(1);
     const person = result.clusters.find((c) => c.faces.some((f) => f.path === demo.db(demo.people[1]!)))!;
     await namePerson(library, gallery, person.id, 'Bob');
-    library.close();
+    await library.close();
     await gallery.close();
     const g = await Gallery.open(db, engine);
     const id = await g.identify(path.join(demo.trainDir, demo.people[1]!, '3.jpg'));
     expect(id.faces[0]!.match?.name).toBe('Bob');
     await g.close();
+  });
+
+  it('the scan measures each face\'s quality (kept in the encoding cache), and the quality bar uses it first', async () => {
+    const cache = path.join(await mkdtemp(path.join(os.tmpdir(), 'likeness-cluster-q-')), 'encodings.sqlite');
+    const files = [demo.db(demo.people[0]!), demo.camera(demo.people[0]!)];
+    const fresh = await encodeSet(files, {}, { cache, progress: false });
+    const again = await encodeSet(files, {}, { cache, progress: false });
+    expect(again.fromCache).toBe(2);
+    for (const f of files) {
+      const a = fresh.results.get(f)!;
+      const b = again.results.get(f)!;
+      if (!a.ok || !b.ok) throw new Error(`${f} not encoded`);
+      const q = a.faces[0]!.quality!.score;
+      expect(q).toBeGreaterThan(0);
+      expect(q).toBeLessThanOrEqual(1);
+      expect(b.faces[0]!.quality!.score).toBe(q);
+    }
+    const min = clusterParameters().minQualityScore!;
+    // a big, sure face under the quality bar is not trusted; a small one over it is
+    expect(trustedFace({ box: { x: 0, y: 0, width: 300, height: 300 }, score: 1, quality: { score: min - 0.01 } })).toBe(false);
+    expect(trustedFace({ box: { x: 0, y: 0, width: 10, height: 10 }, score: 0.1, quality: { score: min } })).toBe(true);
+    expect(trustedFace({ box: { x: 0, y: 0, width: 10, height: 10 }, score: 0.1 })).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import { DEFAULT_DB } from './gallery.js';
 import { modelOption, requestedModel } from './model.js';
 import { boxJson, boxText } from './output.js';
 
-const dbOption = (): Option => new Option('--db <file>', 'gallery: a SQLite file (env LIKENESS_DB); the library is kept in it').default(undefined, DEFAULT_DB());
+const dbOption = (): Option => new Option('--db <location>', 'gallery: a SQLite file or a postgres:// URL (env LIKENESS_DB); the library is kept in it').default(undefined, DEFAULT_DB());
 const id = (name: string) => (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer (an id from likeness people list)`);
@@ -18,19 +18,17 @@ const id = (name: string) => (v: string): number => {
 };
 
 async function withLibrary<T>(db: string | undefined, model: string | undefined, fn: (library: LibraryStore, gallery: GalleryStore) => Promise<T>): Promise<T> {
-  const [{ LibraryStore }, { openGallery }, { initGallery }] = await Promise.all([import('../gallery/library-store.js'), import('../gallery/open.js'), import('../cluster/people.js')]);
+  const [{ openLibrary }, { openGallery }, { initGallery }] = await Promise.all([import('../gallery/library-store.js'), import('../gallery/open.js'), import('../cluster/people.js')]);
   const location = db ?? DEFAULT_DB();
-  const { isPostgresLocation } = await import('../gallery/open.js');
-  if (isPostgresLocation(location)) LibraryStore.open(location); // refuses: E_LIBRARY_UNSUPPORTED, before connecting
-  // the gallery first: it creates the file (owner-only) and its tables, then the library's beside them
+  // the gallery first: it creates the file (owner-only) or the schema, and its tables; then the library's beside them
   const gallery = await openGallery(location);
   try {
     await initGallery(gallery, requestedModel(model));
-    const library = LibraryStore.open(location);
+    const library = await openLibrary(location);
     try {
       return await fn(library, gallery);
     } finally {
-      library.close();
+      await library.close();
     }
   } finally {
     await gallery.close();
@@ -94,7 +92,7 @@ export function clusterCommands(program: Command): void {
     .addOption(dbOption())
     .option('--json', 'JSON output')
     .action(async (o: { db?: string; json?: boolean }) => {
-      await withLibrary(o.db, undefined, async (library) => print((await import('../cluster/library.js')).summary(library), o.json === true));
+      await withLibrary(o.db, undefined, async (library) => print(await (await import('../cluster/library.js')).summary(library), o.json === true));
     });
   const edit = (name: string, description: string, args: [string, string][], run: (library: LibraryStore, gallery: GalleryStore, a: (string | number | number[])[]) => Promise<Record<string, unknown>>) => {
     const c = people.command(name).description(description);
@@ -118,7 +116,7 @@ export function clusterCommands(program: Command): void {
   });
   edit('split', 'move these faces of a person to a new person', [['<person>', 'person id'], ['<faces...>', 'face ids']], async (l, g, [p, faces]) => {
     const list = faces as number[];
-    for (const f of list) if (l.face(f).person !== p) throw new (await import('../gallery/library-store.js')).LibraryError('E_INVALID_ARGUMENT', `face ${f} is not in person ${p}`);
+    for (const f of list) if ((await l.face(f)).person !== p) throw new (await import('../gallery/library-store.js')).LibraryError('E_INVALID_ARGUMENT', `face ${f} is not in person ${p}`);
     return { person: await (await import('../cluster/people.js')).moveFaces(l, g, list, null), from: p };
   });
   edit('move', 'move a face to another person', [['<face>', 'face id'], ['<person>', 'person id']], async (l, g, [f, p]) => ({ face: f, person: await (await import('../cluster/people.js')).moveFaces(l, g, [f as number], p as number) }));

@@ -37,7 +37,7 @@ export interface ScanResult {
 /** Detects and encodes the files (cached by content), adding the photos not yet in the library. */
 export async function scanPhotos(files: readonly string[], library: LibraryStore, likenessOptions: LikenessOptions = {}, options: EncodeSetOptions = {}): Promise<ScanResult> {
   const enc = await encodeSet(files, likenessOptions, { label: 'faces', ...options });
-  library.checkSettings(enc.settings);
+  await library.checkSettings(enc.settings);
   const problems: ScanProblem[] = [];
   const photos = [];
   for (const file of files) {
@@ -48,10 +48,10 @@ export async function scanPhotos(files: readonly string[], library: LibraryStore
       continue;
     }
     if (r.faces.length === 0) problems.push({ path: file, code: 'E_NO_FACE', message: `${file}: no face found` });
-    if (library.hasPhoto(r.sha256)) continue;
-    photos.push({ sha256: r.sha256, path: file, faces: r.faces.map((f) => ({ box: f.box, score: f.score, embedding: f.embedding, trusted: trustedFace(f) })) });
+    if (await library.hasPhoto(r.sha256)) continue;
+    photos.push({ sha256: r.sha256, path: file, faces: r.faces.map((f) => ({ box: f.box, score: f.score, embedding: f.embedding, trusted: trustedFace(f) /* f.quality.score when measured */ })) });
   }
-  const added = library.addPhotos(photos);
+  const added = await library.addPhotos(photos);
   return { photos: files.length, newPhotos: photos.length, faces: added.length, problems };
 }
 
@@ -71,9 +71,9 @@ const dotMean = (e: Float32Array, mean: Float64Array): number => {
 /** Clusters the library's faces into people (see the header) and returns the result. */
 export async function clusterLibrary(library: LibraryStore, options: { recluster?: boolean; parameters?: Partial<ClusterParameters> } = {}): Promise<ClusterSummary> {
   const p = { ...clusterParameters(), ...options.parameters };
-  const named = new Set(library.people().filter((x) => x.name !== null).map((x) => x.id));
-  let faces = library.faces();
-  const rejected = library.rejections();
+  const named = new Set((await library.people()).filter((x) => x.name !== null).map((x) => x.id));
+  const faces = await library.faces();
+  const rejected = await library.rejections();
   const assign: { face: number; person: number }[] = [];
   // the people kept: all (incremental) or only the named ones (re-cluster)
   const keptPerson = (person: number | null) => person !== null && (!options.recluster || named.has(person));
@@ -126,14 +126,14 @@ export async function clusterLibrary(library: LibraryStore, options: { recluster
     create.push(...groups.values());
   }
   // faces of dissolved people that found no place become unclustered
-  library.applyClustering(assign, create, options.recluster === true);
-  library.prune();
-  return { ...summary(library), joined: assign.length, created: create.length };
+  await library.applyClustering(assign, create, options.recluster === true);
+  await library.prune();
+  return { ...(await summary(library)), joined: assign.length, created: create.length };
 }
 
-export function summary(library: LibraryStore): Omit<ClusterSummary, 'joined' | 'created'> {
-  const faces = library.faces();
-  const people = library.people();
+export async function summary(library: LibraryStore): Promise<Omit<ClusterSummary, 'joined' | 'created'>> {
+  const faces = await library.faces();
+  const people = await library.people();
   const byPerson = new Map<number, LibraryFace[]>();
   for (const f of faces) if (f.person !== null) (byPerson.get(f.person) ?? byPerson.set(f.person, []).get(f.person)!).push(f);
   const face = (f: LibraryFace) => ({ id: f.id, path: f.path, box: f.box });

@@ -1,8 +1,9 @@
 /**
- * Whether a face is good enough to be clustered: one function, so the rule can change in one place
- * (a per-face quality score, when the pipeline gives one, is used first). Until then: the box's
- * width against data/quality.json's minFaceWidth, and the detector's score against
- * data/cluster.json's minDetectionScore. Faces under the bar are kept, shown as unclustered, never
+ * Whether a face is good enough to be clustered: one function, so the rule can change in one place.
+ * The per-face quality score (src/quality, measured by the scan's workers with each encoding) is used
+ * when the face has one, against data/cluster.json's minQualityScore; a face without one (an encoding
+ * cached before the score was kept) falls back to the box's width against minFaceWidth and the
+ * detector's score against minDetectionScore. Faces under the bar are kept, shown as unclustered, never
  * merged into a person.
  */
 import type { Box } from '../types.js';

@@ -64,8 +64,9 @@ export async function encodeSet(files: readonly string[], likenessOptions: Liken
       await Promise.all(
         todo.map(async ({ file, content }) => {
           try {
+            // the workers measure each face's quality with its encoding (embed with quality: true); kept for the clustering's quality bar
             const a = await pool.embed(file);
-            const faces = a.faces.map((f) => ({ box: f.box, score: f.score, embedding: f.embedding }));
+            const faces = a.faces.map((f): CachedFace => ({ box: f.box, score: f.score, embedding: f.embedding, ...(f.quality ? { quality: { score: f.quality.score } } : {}) }));
             const entry = { width: a.width, height: a.height, faces };
             cache?.put(content, settings, entry);
             results.set(file, { ok: true, ...entry, cached: false, sha256: content });

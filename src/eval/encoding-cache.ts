@@ -19,6 +19,8 @@ export interface CachedFace {
   box: Box;
   score: number;
   embedding: Float32Array;
+  /** The per-face quality score (src/quality), when it was measured (entries written before it was kept have none). */
+  quality?: { score: number };
 }
 
 /** A stable hash of plain data (object keys sorted). */
@@ -49,17 +51,24 @@ export class EncodingCache {
   get(content: string, settings: string): CachedPhoto | undefined {
     const row = this.getStmt.get(content, settings) as { faces: string } | undefined;
     if (!row) return undefined;
-    const v = JSON.parse(row.faces) as { w?: number; h?: number; faces?: { box: Box; score: number; e: string }[] };
+    const v = JSON.parse(row.faces) as { w?: number; h?: number; faces?: { box: Box; score: number; e: string; q?: number }[] };
     if (v.w === undefined || v.h === undefined || !Array.isArray(v.faces)) return undefined;
     const faces = v.faces.map((f) => {
       const b = Buffer.from(f.e, 'base64');
-      return { box: f.box, score: f.score, embedding: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
+      const face: CachedFace = { box: f.box, score: f.score, embedding: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
+      if (typeof f.q === 'number') face.quality = { score: f.q };
+      return face;
     });
     return { width: v.w, height: v.h, faces };
   }
 
   put(content: string, settings: string, photo: CachedPhoto): void {
-    const faces = photo.faces.map((f) => ({ box: f.box, score: f.score, e: Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength).toString('base64') }));
+    const faces = photo.faces.map((f) => ({
+      box: f.box,
+      score: f.score,
+      e: Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength).toString('base64'),
+      ...(f.quality ? { q: f.quality.score } : {}),
+    }));
     this.putStmt.run(content, settings, JSON.stringify({ w: photo.width, h: photo.height, faces }), Date.now());
   }
 

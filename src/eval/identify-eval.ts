@@ -110,7 +110,7 @@ export async function evaluateIdentification(source: ProtocolSource, likenessOpt
         probes.push({ known, rank: Infinity, bestDistance: Infinity, rank1Correct: false });
         continue;
       }
-      const [face] = (await gallery.identifyEncodings([f], { top: RANKS, hubness: hubnessOn, threshold })).faces;
+      const [face] = (await gallery.identifyEncodings([{ box: f.box, score: f.score, embedding: f.embedding }], { top: RANKS, hubness: hubnessOn, threshold })).faces;
       const candidates = face!.candidates;
       const pos = candidates.findIndex((c) => subjectOf.get(c.subject) === p.identity);
       probes.push({

@@ -1,16 +1,15 @@
 /**
- * The photo library beside a SQLite gallery, in the same file: every photo scanned, every face found
+ * The photo library beside the gallery, in the same database: every photo scanned, every face found
  * in it (box, detector score, encoding, whether it is good enough to cluster), the people the
  * clustering proposed, and the "not this person" marks. A person who is named is linked to a gallery
  * subject, so `identify` knows them. No face crop is stored: thumbnails are cut from the original
  * photo on demand. Every write is one transaction.
  *
- * Open the gallery (SqliteGalleryStore) first: it creates the file owner-only and refuses a file
- * without its tables. PostgreSQL galleries do not hold a library yet (E_LIBRARY_UNSUPPORTED).
+ * Two implementations with the same tables and semantics, chosen by the gallery location like the
+ * gallery store (./open.ts): a SQLite file (./library-sqlite-store.ts) or a PostgreSQL schema
+ * (./library-postgres-store.ts). Open the gallery first: it creates the file owner-only (SQLite) or
+ * the schema (PostgreSQL).
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { LikenessError } from '../errors.js';
 import type { Box } from '../types.js';
 import { isPostgresLocation } from './open.js';
@@ -18,6 +17,8 @@ import { isPostgresLocation } from './open.js';
 export class LibraryError extends LikenessError {}
 export const unknownPerson = (id: number): LibraryError => new LibraryError('E_UNKNOWN_PERSON', `no person with id ${id} in the library`);
 export const unknownFace = (id: number): LibraryError => new LibraryError('E_UNKNOWN_FACE', `no face with id ${id} in the library`);
+export const otherSettings = (): LibraryError => new LibraryError('E_LIBRARY_MODEL', 'the library was scanned with other encoder settings; scan it into a new --db');
+export const mergeIntoItself = (): LibraryError => new LibraryError('E_INVALID_ARGUMENT', 'cannot merge a person into itself');
 
 export interface LibraryFace {
   id: number;
@@ -43,165 +44,41 @@ export interface LibraryPhoto {
   faces: { box: Box; score: number; trusted: boolean; embedding: Float32Array }[];
 }
 
-export class LibraryStore {
-  private constructor(private readonly db: Database.Database) {}
-
-  static open(location: string): LibraryStore {
-    if (isPostgresLocation(location)) throw new LibraryError('E_LIBRARY_UNSUPPORTED', 'a photo library is kept in a SQLite gallery only for now; give --db a file');
-    mkdirSync(path.dirname(path.resolve(location)), { recursive: true });
-    const db = new Database(location);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 10000');
-    db.pragma('secure_delete = ON');
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS library_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS library_photos (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, faces INTEGER NOT NULL, added INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS library_people (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, subject_id TEXT, created INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS library_faces (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, sha256 TEXT NOT NULL REFERENCES library_photos(sha256) ON DELETE CASCADE,
-        x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL, score REAL NOT NULL, trusted INTEGER NOT NULL,
-        embedding BLOB NOT NULL, person INTEGER REFERENCES library_people(id) ON DELETE SET NULL);
-      CREATE INDEX IF NOT EXISTS library_faces_person ON library_faces(person);
-      CREATE TABLE IF NOT EXISTS library_rejections (face INTEGER NOT NULL REFERENCES library_faces(id) ON DELETE CASCADE,
-        person INTEGER NOT NULL REFERENCES library_people(id) ON DELETE CASCADE, PRIMARY KEY (face, person));`);
-    db.pragma('foreign_keys = ON');
-    return new LibraryStore(db);
-  }
-
+export interface LibraryStore {
+  readonly kind: 'sqlite' | 'postgres';
   /** The encoder settings the faces were made with; a library refuses faces of other settings. */
-  checkSettings(settings: string): void {
-    const row = this.db.prepare("SELECT value FROM library_meta WHERE key = 'settings'").get() as { value: string } | undefined;
-    if (!row) this.db.prepare("INSERT INTO library_meta (key, value) VALUES ('settings', ?)").run(settings);
-    else if (row.value !== settings) throw new LibraryError('E_LIBRARY_MODEL', 'the library was scanned with other encoder settings; scan it into a new --db');
-  }
-
-  hasPhoto(sha256: string): boolean {
-    return this.db.prepare('SELECT 1 FROM library_photos WHERE sha256 = ?').get(sha256) !== undefined;
-  }
-
+  checkSettings(settings: string): Promise<void>;
+  hasPhoto(sha256: string): Promise<boolean>;
   /** Adds photos and their faces (a photo already there is skipped). Returns the new face ids. */
-  addPhotos(photos: readonly LibraryPhoto[]): number[] {
-    const ids: number[] = [];
-    const insPhoto = this.db.prepare('INSERT OR IGNORE INTO library_photos (sha256, path, faces, added) VALUES (?, ?, ?, ?)');
-    const insFace = this.db.prepare('INSERT INTO library_faces (sha256, x, y, w, h, score, trusted, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    this.db.transaction(() => {
-      for (const p of photos) {
-        if (insPhoto.run(p.sha256, p.path, p.faces.length, Date.now()).changes === 0) continue;
-        for (const f of p.faces) {
-          const e = Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength);
-          ids.push(Number(insFace.run(p.sha256, f.box.x, f.box.y, f.box.width, f.box.height, f.score, f.trusted ? 1 : 0, e).lastInsertRowid));
-        }
-      }
-    })();
-    return ids;
-  }
-
-  faces(): LibraryFace[] {
-    const rows = this.db.prepare('SELECT f.*, p.path FROM library_faces f JOIN library_photos p USING (sha256) ORDER BY f.id').all() as { id: number; sha256: string; path: string; x: number; y: number; w: number; h: number; score: number; trusted: number; embedding: Buffer; person: number | null }[];
-    return rows.map((r) => ({
-      id: r.id,
-      path: r.path,
-      sha256: r.sha256,
-      box: { x: r.x, y: r.y, width: r.w, height: r.h },
-      score: r.score,
-      trusted: r.trusted === 1,
-      person: r.person,
-      embedding: new Float32Array(r.embedding.buffer.slice(r.embedding.byteOffset, r.embedding.byteOffset + r.embedding.byteLength)),
-    }));
-  }
-
-  face(id: number): LibraryFace {
-    const f = this.faces().find((x) => x.id === id);
-    if (!f) throw unknownFace(id);
-    return f;
-  }
-
-  people(): Person[] {
-    return this.db.prepare('SELECT p.id, p.name, p.subject_id AS subjectId, COUNT(f.id) AS size FROM library_people p LEFT JOIN library_faces f ON f.person = p.id GROUP BY p.id ORDER BY p.id').all() as Person[];
-  }
-
-  person(id: number): Person {
-    const p = this.people().find((x) => x.id === id);
-    if (!p) throw unknownPerson(id);
-    return p;
-  }
-
-  /** Pairs (face, person) marked "not this person". */
-  rejections(): Set<string> {
-    const rows = this.db.prepare('SELECT face, person FROM library_rejections').all() as { face: number; person: number }[];
-    return new Set(rows.map((r) => `${r.face}:${r.person}`));
-  }
-
+  addPhotos(photos: readonly LibraryPhoto[]): Promise<number[]>;
+  /** Every face, by id. */
+  faces(): Promise<LibraryFace[]>;
+  face(id: number): Promise<LibraryFace>;
+  /** Every person, by id, with their number of faces. */
+  people(): Promise<Person[]>;
+  person(id: number): Promise<Person>;
+  /** Pairs (face, person) marked "not this person", as `${face}:${person}`. */
+  rejections(): Promise<Set<string>>;
   /**
    * One transaction: faces assigned to existing people (`assign`), new people each with their faces
    * (`create`), and, when `dissolveUnnamed`, every unnamed person removed first (a full re-cluster).
+   * Returns the new people's ids.
    */
-  applyClustering(assign: readonly { face: number; person: number }[], create: readonly number[][], dissolveUnnamed = false): number[] {
-    const created: number[] = [];
-    this.db.transaction(() => {
-      if (dissolveUnnamed) {
-        this.db.prepare('UPDATE library_faces SET person = NULL WHERE person IN (SELECT id FROM library_people WHERE name IS NULL)').run();
-        this.db.prepare('DELETE FROM library_people WHERE name IS NULL').run();
-      }
-      const set = this.db.prepare('UPDATE library_faces SET person = ? WHERE id = ?');
-      for (const a of assign) set.run(a.person, a.face);
-      const ins = this.db.prepare('INSERT INTO library_people (created) VALUES (?)');
-      for (const faces of create) {
-        const id = Number(ins.run(Date.now()).lastInsertRowid);
-        created.push(id);
-        for (const f of faces) set.run(id, f);
-      }
-    })();
-    return created;
-  }
-
-  setName(person: number, name: string, subjectId: string): void {
-    this.person(person);
-    this.db.prepare('UPDATE library_people SET name = ?, subject_id = ? WHERE id = ?').run(name, subjectId, person);
-  }
-
+  applyClustering(assign: readonly { face: number; person: number }[], create: readonly number[][], dissolveUnnamed?: boolean): Promise<number[]>;
+  setName(person: number, name: string, subjectId: string): Promise<void>;
   /** Moves every face of `from` to `into` and removes `from`; its rejections carry over. */
-  merge(into: number, from: number): void {
-    this.person(into);
-    this.person(from);
-    if (into === from) throw new LibraryError('E_INVALID_ARGUMENT', 'cannot merge a person into itself');
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE library_faces SET person = ? WHERE person = ?').run(into, from);
-      this.db.prepare('INSERT OR IGNORE INTO library_rejections (face, person) SELECT face, ? FROM library_rejections WHERE person = ?').run(into, from);
-      this.db.prepare('DELETE FROM library_people WHERE id = ?').run(from);
-    })();
-  }
-
+  merge(into: number, from: number): Promise<void>;
   /** Moves faces to another person (`to` null: a new person); returns the person they are in. */
-  move(faces: readonly number[], to: number | null): number {
-    for (const f of faces) this.face(f);
-    if (to !== null) this.person(to);
-    let target = to;
-    this.db.transaction(() => {
-      if (target === null) target = Number(this.db.prepare('INSERT INTO library_people (created) VALUES (?)').run(Date.now()).lastInsertRowid);
-      const set = this.db.prepare('UPDATE library_faces SET person = ? WHERE id = ?');
-      const unreject = this.db.prepare('DELETE FROM library_rejections WHERE face = ? AND person = ?');
-      for (const f of faces) set.run(target, f), unreject.run(f, target);
-    })();
-    return target!;
-  }
-
+  move(faces: readonly number[], to: number | null): Promise<number>;
   /** "Not this person": the face leaves the person and is never proposed for them again. */
-  reject(person: number, face: number): void {
-    this.person(person);
-    const f = this.face(face);
-    this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO library_rejections (face, person) VALUES (?, ?)').run(face, person);
-      if (f.person === person) this.db.prepare('UPDATE library_faces SET person = NULL WHERE id = ?').run(face);
-    })();
-  }
-
+  reject(person: number, face: number): Promise<void>;
   /** Removes people left without a face (and not named). */
-  prune(): void {
-    this.db.prepare('DELETE FROM library_people WHERE name IS NULL AND id NOT IN (SELECT DISTINCT person FROM library_faces WHERE person IS NOT NULL)').run();
-  }
+  prune(): Promise<void>;
+  close(): Promise<void>;
+}
 
-  close(): void {
-    this.db.close();
-  }
+/** The library at a gallery location (a SQLite file, or a postgres:// URL with its `?schema=`). */
+export async function openLibrary(location: string): Promise<LibraryStore> {
+  if (isPostgresLocation(location)) return (await import('./library-postgres-store.js')).PostgresLibraryStore.open(location);
+  return (await import('./library-sqlite-store.js')).SqliteLibraryStore.open(location);
 }

@@ -132,6 +132,30 @@ export function redactUrl(url: string): string {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * A gallery URL's connection string (without `?schema=`), its schema (the option, else the URL's,
+ * else `likeness`) and the URL as shown in messages. GalleryOpenError when it is not valid.
+ */
+export function postgresTarget(url: string, schemaOption?: string): { shown: string; connectionString: string; schema: string } {
+  const shown = redactUrl(url);
+  let connectionString = url;
+  let schema = schemaOption;
+  try {
+    const u = new URL(url);
+    const fromUrl = u.searchParams.get('schema');
+    if (fromUrl !== null) {
+      u.searchParams.delete('schema');
+      connectionString = u.toString();
+      schema ??= fromUrl;
+    }
+  } catch {
+    throw new GalleryOpenError(shown, 'not a valid postgres:// URL');
+  }
+  schema ??= 'likeness';
+  if (!SCHEMA_NAME.test(schema)) throw new GalleryOpenError(shown, `schema name ${JSON.stringify(schema)} must match ${SCHEMA_NAME}`);
+  return { shown, connectionString, schema };
+}
+
 export class PostgresGalleryStore implements GalleryStore {
   readonly kind = 'postgres' as const;
   readonly schema: string;
@@ -152,22 +176,7 @@ export class PostgresGalleryStore implements GalleryStore {
 
   /** Connects, checks pgvector and creates the schema's tables if needed. GalleryOpenError otherwise. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresGalleryStore> {
-    const shown = redactUrl(url);
-    let connectionString = url;
-    let schema = options.schema;
-    try {
-      const u = new URL(url);
-      const fromUrl = u.searchParams.get('schema');
-      if (fromUrl !== null) {
-        u.searchParams.delete('schema');
-        connectionString = u.toString();
-        schema ??= fromUrl;
-      }
-    } catch {
-      throw new GalleryOpenError(shown, 'not a valid postgres:// URL');
-    }
-    schema ??= 'likeness';
-    if (!SCHEMA_NAME.test(schema)) throw new GalleryOpenError(shown, `schema name ${JSON.stringify(schema)} must match ${SCHEMA_NAME}`);
+    const { shown, connectionString, schema } = postgresTarget(url, options.schema);
     const ef = options.efSearch ?? 100;
     if (!Number.isInteger(ef) || ef < 1 || ef > 1000) throw new GalleryOpenError(shown, `efSearch must be an integer from 1 to 1000, got ${ef}`);
     const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, connectionTimeoutMillis: 15_000 });

@@ -1,12 +1,12 @@
 /**
- * The people found in a photo library by `likeness cluster` (kept in the SQLite gallery file):
+ * The people found in a photo library by `likeness cluster` (kept beside the gallery, SQLite or PostgreSQL):
  * list, face thumbnails cut on demand from the original photos (nothing stored), and name / merge /
  * split / move / "not this person". Reading needs a recognize key, editing an admin key. A named
  * person is a gallery subject, so identify knows them at once.
  */
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { LibraryError, LibraryStore } from '../../gallery/library-store.js';
+import { LibraryError, openLibrary, type LibraryStore } from '../../gallery/library-store.js';
 import { summary } from '../../cluster/library.js';
 import { mergePeople, moveFaces, namePerson, rejectFace } from '../../cluster/people.js';
 import type { ServiceContext } from '../context.js';
@@ -29,12 +29,20 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
 const facesBody = { type: 'object', required: ['faces'], additionalProperties: false, properties: { faces: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'integer', minimum: 1 } } } } as const;
 
 export function peopleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  let library: LibraryStore | undefined;
-  const lib = (): LibraryStore => {
-    if (ctx.gallery.store.kind !== 'sqlite') throw badRequest('a photo library is kept in a SQLite gallery only for now');
-    return (library ??= LibraryStore.open(ctx.config.db));
+  // opened on first use, beside the gallery (same location: a SQLite file or a postgres:// URL)
+  let library: Promise<LibraryStore> | undefined;
+  const lib = (): Promise<LibraryStore> => {
+    if (!library) {
+      const opening = openLibrary(ctx.config.db);
+      library = opening;
+      opening.catch(() => library === opening && (library = undefined)); // a failed open is retried by the next request
+    }
+    return library;
   };
-  app.addHook('onClose', async () => library?.close());
+  app.addHook('onClose', async () => {
+    const l = await library?.catch(() => undefined);
+    await l?.close();
+  });
   /** The library's "no such person/face" as 404, its other refusals as 400. */
   const run = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -49,13 +57,13 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get('/v1/people', {
     config: { role: 'recognize' },
     schema: { tags, summary: 'The people found by likeness cluster, with their faces, and the faces left unclustered', security, response: { 200: peopleAnswer, ...errors } },
-  }, async () => summary(lib()));
+  }, async () => summary(await lib()));
 
   app.get<{ Params: { id: number } }>('/v1/people/faces/:id/thumbnail', {
     config: { role: 'recognize' },
     schema: { tags, summary: 'A face, cut on demand from its original photo (JPEG, 160 px); nothing is stored', security, params: idParams, response: { ...errors } },
   }, async (request, reply) => {
-    const f = await run(async () => lib().face(request.params.id));
+    const f = await run(async () => (await lib()).face(request.params.id));
     const pad = 0.25;
     const img = sharp(f.path, { failOn: 'none' }).rotate();
     const meta = await img.metadata().catch(() => {
@@ -74,34 +82,36 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post<{ Params: { id: number }; Body: { name: string } }>('/v1/people/:id/name', {
     config: { role: 'admin' },
     schema: { tags, summary: 'Name a person: they become a gallery subject that identify recognises', security, params: idParams, body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } }, response: { 200: { type: 'object', required: ['person', 'subject'], properties: { person: { type: 'integer' }, subject: { type: 'string' } } }, ...errors } },
-  }, async (request) => run(async () => ({ person: request.params.id, subject: (await namePerson(lib(), store, request.params.id, request.body.name)).subjectId })));
+  }, async (request) => run(async () => ({ person: request.params.id, subject: (await namePerson(await lib(), store, request.params.id, request.body.name)).subjectId })));
 
   app.post<{ Params: { id: number }; Body: { from: number } }>('/v1/people/:id/merge', {
     config: { role: 'admin' },
     schema: { tags, summary: 'Merge person `from` into this one', security, params: idParams, body: { type: 'object', required: ['from'], additionalProperties: false, properties: { from: { type: 'integer', minimum: 1 } } }, response: { 200: peopleAnswer, ...errors } },
   }, async (request) => run(async () => {
-    await mergePeople(lib(), store, request.params.id, request.body.from);
-    return summary(lib());
+    await mergePeople(await lib(), store, request.params.id, request.body.from);
+    return summary(await lib());
   }));
 
   app.post<{ Params: { id: number }; Body: { faces: number[] } }>('/v1/people/:id/split', {
     config: { role: 'admin' },
     schema: { tags, summary: 'Move these faces of the person to a new person', security, params: idParams, body: facesBody, response: { 200: { type: 'object', required: ['person'], properties: { person: { type: 'integer' } } }, ...errors } },
   }, async (request) => run(async () => {
-    for (const f of request.body.faces) if (lib().face(f).person !== request.params.id) throw badRequest(`face ${f} is not in person ${request.params.id}`);
-    return { person: await moveFaces(lib(), store, request.body.faces, null) };
+    const l = await lib();
+    for (const f of request.body.faces) if ((await l.face(f)).person !== request.params.id) throw badRequest(`face ${f} is not in person ${request.params.id}`);
+    return { person: await moveFaces(l, store, request.body.faces, null) };
   }));
 
   app.post<{ Params: { id: number }; Body: { faces: number[] } }>('/v1/people/:id/faces', {
     config: { role: 'admin' },
     schema: { tags, summary: 'Move faces into this person', security, params: idParams, body: facesBody, response: { 200: { type: 'object', required: ['person'], properties: { person: { type: 'integer' } } }, ...errors } },
-  }, async (request) => run(async () => ({ person: await moveFaces(lib(), store, request.body.faces, request.params.id) })));
+  }, async (request) => run(async () => ({ person: await moveFaces(await lib(), store, request.body.faces, request.params.id) })));
 
   app.post<{ Params: { id: number }; Body: { faces: number[] } }>('/v1/people/:id/reject', {
     config: { role: 'admin' },
     schema: { tags, summary: '"Not this person": the faces leave the person and are never proposed for them again', security, params: idParams, body: facesBody, response: { 200: peopleAnswer, ...errors } },
   }, async (request) => run(async () => {
-    for (const f of request.body.faces) await rejectFace(lib(), store, request.params.id, f);
-    return summary(lib());
+    const l = await lib();
+    for (const f of request.body.faces) await rejectFace(l, store, request.params.id, f);
+    return summary(l);
   }));
 }
