@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clusterLibrary, scanPhotos, summary } from '../src/cluster/library.js';
 import { initGallery, mergePeople, moveFaces, namePerson, rejectFace } from '../src/cluster/people.js';
 import { Gallery } from '../src/gallery/gallery.js';
-import { openLibrary } from '../src/gallery/library-store.js';
+import { openLibrary } from '../src/gallery/library-open.js';
 import { openGallery } from '../src/gallery/open.js';
 import { Likeness } from '../src/likeness.js';
 import { demoPeople } from './helpers/demo-people.js';

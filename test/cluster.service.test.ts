@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterLibrary, scanPhotos } from '../src/cluster/library.js';
 import { initGallery } from '../src/cluster/people.js';
-import { openLibrary } from '../src/gallery/library-store.js';
+import { openLibrary } from '../src/gallery/library-open.js';
 import { openGallery } from '../src/gallery/open.js';
 import { testPostgres } from './helpers/postgres.js';
 import { b64, camera, dbPhoto, PEOPLE, startService, type RunningService } from './helpers/service.js';

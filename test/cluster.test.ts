@@ -18,7 +18,7 @@ import { encodeSet } from '../src/eval/encode-set.js';
 import { namePerson } from '../src/cluster/people.js';
 import { initGallery } from '../src/cluster/people.js';
 import { Gallery } from '../src/gallery/gallery.js';
-import { openLibrary } from '../src/gallery/library-store.js';
+import { openLibrary } from '../src/gallery/library-open.js';
 import { openGallery } from '../src/gallery/open.js';
 import { Likeness } from '../src/likeness.js';
 import { seededRng } from '../src/random.js';

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterLibrary, scanPhotos } from '../src/cluster/library.js';
 import { initGallery } from '../src/cluster/people.js';
-import { openLibrary } from '../src/gallery/library-store.js';
+import { openLibrary } from '../src/gallery/library-open.js';
 import { openGallery } from '../src/gallery/open.js';
 import { launchChromium, testChromium, type LaunchedBrowser } from './helpers/browser.js';
 import { camera, dbPhoto, PEOPLE, startService, type RunningService } from './helpers/service.js';

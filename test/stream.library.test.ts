@@ -1,6 +1,6 @@
 /**
  * The stream library on a video built from real photos (test/helpers/video.ts): FaceStream fed
- * frame by frame, and watch() reading the video through ffmpeg (mp4, webm, mjpeg), with the
+ * frame by frame, and watch() reading the video through ffmpeg (mp4, webm, mkv, mjpeg), with the
  * default stack and a real SQLite gallery of the two enrolled people.
  */
 import path from 'node:path';
@@ -74,7 +74,7 @@ describe('FaceStream', () => {
 });
 
 describe('watch', () => {
-  it.each(['mp4', 'webm', 'mjpeg'] as const)('reads a %s file through ffmpeg, every sampled frame processed', async (format) => {
+  it.each(['mp4', 'webm', 'mkv', 'mjpeg'] as const)('reads a %s file through ffmpeg, every sampled frame processed', async (format) => {
     const events: StreamEvent[] = [];
     // Raw MJPEG has no timestamps: its frame rate is given.
     const w = watch(await testVideo(format), likeness, gallery, { fps: 5, ...(format === 'mjpeg' ? { inputFps: 10 } : {}) });

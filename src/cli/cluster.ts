@@ -18,7 +18,7 @@ const id = (name: string) => (v: string): number => {
 };
 
 async function withLibrary<T>(db: string | undefined, model: string | undefined, fn: (library: LibraryStore, gallery: GalleryStore) => Promise<T>): Promise<T> {
-  const [{ openLibrary }, { openGallery }, { initGallery }] = await Promise.all([import('../gallery/library-store.js'), import('../gallery/open.js'), import('../cluster/people.js')]);
+  const [{ openLibrary }, { openGallery }, { initGallery }] = await Promise.all([import('../gallery/library-open.js'), import('../gallery/open.js'), import('../cluster/people.js')]);
   const location = db ?? DEFAULT_DB();
   // the gallery first: it creates the file (owner-only) or the schema, and its tables; then the library's beside them
   const gallery = await openGallery(location);

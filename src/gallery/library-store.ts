@@ -12,7 +12,6 @@
  */
 import { LikenessError } from '../errors.js';
 import type { Box } from '../types.js';
-import { isPostgresLocation } from './open.js';
 
 export class LibraryError extends LikenessError {}
 export const unknownPerson = (id: number): LibraryError => new LibraryError('E_UNKNOWN_PERSON', `no person with id ${id} in the library`);
@@ -75,10 +74,4 @@ export interface LibraryStore {
   /** Removes people left without a face (and not named). */
   prune(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** The library at a gallery location (a SQLite file, or a postgres:// URL with its `?schema=`). */
-export async function openLibrary(location: string): Promise<LibraryStore> {
-  if (isPostgresLocation(location)) return (await import('./library-postgres-store.js')).PostgresLibraryStore.open(location);
-  return (await import('./library-sqlite-store.js')).SqliteLibraryStore.open(location);
 }

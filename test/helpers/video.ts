@@ -88,6 +88,7 @@ const CODECS = {
   mp4: ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'],
   webm: ['-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime'],
   mjpeg: ['-c:v', 'mjpeg', '-q:v', '4', '-f', 'mjpeg'],
+  mkv: ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-f', 'matroska'],
 } as const;
 
 /** The test video as a file (mp4 by default), built on first use. */
@@ -96,7 +97,7 @@ export async function testVideo(format: keyof typeof CODECS = 'mp4'): Promise<st
   const file = path.join(DIR, `people.${format}`);
   if (existsSync(file)) return file;
   const tmp = `${file}.${process.pid}.tmp`;
-  const ff = spawn(resolveFfmpeg(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${WIDTH}x${HEIGHT}`, '-r', String(VIDEO_FPS), '-i', 'pipe:0', ...CODECS[format], ...(format === 'mjpeg' ? [] : ['-f', format === 'mp4' ? 'mp4' : 'webm']), tmp], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const ff = spawn(resolveFfmpeg(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${WIDTH}x${HEIGHT}`, '-r', String(VIDEO_FPS), '-i', 'pipe:0', ...CODECS[format], ...(format === 'mjpeg' || format === 'mkv' ? [] : ['-f', format === 'mp4' ? 'mp4' : 'webm']), tmp], { stdio: ['pipe', 'ignore', 'pipe'] });
   let err = '';
   ff.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const closed = new Promise<number | null>((r) => ff.on('close', r));

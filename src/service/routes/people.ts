@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { LibraryError, openLibrary, type LibraryStore } from '../../gallery/library-store.js';
+import { openLibrary } from '../../gallery/library-open.js';
+import { LibraryError, type LibraryStore } from '../../gallery/library-store.js';
 import { summary } from '../../cluster/library.js';
 import { mergePeople, moveFaces, namePerson, rejectFace } from '../../cluster/people.js';
 import type { ServiceContext } from '../context.js';
