@@ -109,8 +109,11 @@ describe.skipIf(skip !== undefined)(`Liveness check tab in Chromium${skip ? ` ($
     expect(r.text).toMatch(/^Failed: (the challenge timed out|too many frames)/);
   }, 180_000);
 
-  it('a face that turns both ways on the webcam passes the random turn', async () => {
+  // Retried: in two of four full-suite runs (never alone, nor beside three busy CPU loops) the page
+  // saw no turned frame in 150 — Chromium's fake webcam seemed to stand still while the suite's
+  // other browsers ran. The turn itself is tested without a browser in test/liveness.test.ts.
+  it('a face that turns both ways on the webcam passes the random turn', { retry: 2, timeout: 180_000 }, async () => {
     const r = await check(turning);
     expect(r, r.text).toMatchObject({ state: 'passed' });
-  }, 180_000);
+  });
 });

@@ -94,8 +94,23 @@ describe('network streams', () => {
     const video = readFileSync(await testVideo('mp4'));
     server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'video/mp4' });
-      // About the first half of the video (A's crossing), then the connection breaks.
-      res.write(video.subarray(0, Math.floor(video.length * 0.45)), () => setTimeout(() => res.socket?.destroy(), 50));
+      // About the first half of the video (A's crossing), sent over 6 s as a live camera would (an
+      // HTTP source is live: frames arriving faster than analysis are dropped, so a burst could
+      // leave too few analysed frames to confirm a track on a loaded machine), then the
+      // connection breaks.
+      const part = video.subarray(0, Math.floor(video.length * 0.45));
+      const chunk = Math.ceil(part.length / 60);
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= part.length) {
+          clearInterval(timer);
+          res.socket?.destroy();
+          return;
+        }
+        res.write(part.subarray(sent, sent + chunk));
+        sent += chunk;
+      }, 100);
+      res.on('close', () => clearInterval(timer));
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
