@@ -81,31 +81,9 @@ export interface EnrolledFace {
   box: Box;
 }
 
-/** A live track of a push stream (the service's TrackView). */
-export interface TrackView {
-  track: number;
-  box: Box;
-  state: 'tentative' | 'confirmed';
-  name: string | null;
-  subject: string | null;
-  confidence: number | null;
-  decided: 'identified' | 'unknown' | null;
-  frames: number;
-}
-
-/** A stream event (the service's StreamEvent). */
-export interface StreamEvent {
-  type: 'track' | 'identified' | 'unknown' | 'lost' | 'error';
-  track: number | null;
-  name: string | null;
-  subject: string | null;
-  confidence: number | null;
-  frames: number;
-  time: number;
-  box?: Box;
-  message?: string;
-  code?: string;
-}
+/** A push stream's live tracks and events: the library's own types (type-only, stripped by Vite). */
+import type { StreamEvent, TrackView } from '../../src/stream/types.js';
+export type { StreamEvent, TrackView };
 
 /** A failed call: HTTP status (0 when the service could not be reached), code, human message. */
 export interface ChallengeStart {
