@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import sharp from 'sharp';
-import { readPairs } from '../src/eval/pairs.js';
+import { evenDevTestPairs } from './lib/pairs.js';
 import { decide } from '../src/match/verify.js';
 import { Likeness, mainFirst } from '../src/likeness.js';
 import { DATA } from '../test/helpers/data.js';
@@ -19,13 +19,7 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { p
 const lfw = positionals[0] ?? path.join(DATA, 'lfw');
 const n = Number(values.pairs);
 const widths = values.widths!.split(',').map(Number);
-const all = await readPairs(path.join(lfw, 'pairsDevTest.txt'));
-const pick = (same: boolean) => {
-  const p = all.filter((x) => x.same === same);
-  const step = p.length / (n / 2);
-  return Array.from({ length: n / 2 }, (_, i) => p[Math.floor(i * step)]!);
-};
-const pairs = [...pick(true), ...pick(false)];
+const pairs = await evenDevTestPairs(lfw, n);
 const l = await Likeness.create({ model: values.model! });
 const spec = l.embedder.spec;
 

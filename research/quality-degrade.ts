@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import sharp from 'sharp';
-import { readPairs } from '../src/eval/pairs.js';
+import { evenDevTestPairs } from './lib/pairs.js';
 import { decide } from '../src/match/verify.js';
 import { Likeness } from '../src/likeness.js';
 import { faceQuality, type FaceQuality } from '../src/quality/index.js';
@@ -21,13 +21,7 @@ import { DATA } from '../test/helpers/data.js';
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { pairs: { type: 'string', default: '200' }, sigmas: { type: 'string', default: '0,1,2,3,4,6' }, jpeg: { type: 'string', default: '10,4' }, model: { type: 'string', default: 'fusion' } } });
 const lfw = positionals[0] ?? path.join(DATA, 'lfw');
 const n = Number(values.pairs);
-const all = await readPairs(path.join(lfw, 'pairsDevTest.txt'));
-const pick = (same: boolean) => {
-  const p = all.filter((x) => x.same === same);
-  const step = p.length / (n / 2);
-  return Array.from({ length: n / 2 }, (_, i) => p[Math.floor(i * step)]!);
-};
-const pairs = [...pick(true), ...pick(false)];
+const pairs = await evenDevTestPairs(lfw, n);
 const l = await Likeness.create({ model: values.model! });
 const spec = l.embedder.spec;
 let qMs = 0, qN = 0;

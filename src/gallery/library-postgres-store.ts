@@ -11,7 +11,7 @@ import pg from 'pg';
 import { LikenessError } from '../errors.js';
 import { GalleryOpenError } from './errors.js';
 import { mergeIntoItself, otherSettings, unknownFace, unknownPerson, type LibraryFace, type LibraryPhoto, type LibraryStore, type Person } from './library-store.js';
-import { postgresTarget } from './postgres-store.js';
+import { postgresTarget, transaction } from './postgres-store.js';
 
 interface FaceRow {
   id: number;
@@ -90,18 +90,7 @@ export class PostgresLibraryStore implements LibraryStore {
 
   /** Runs fn in a transaction on one client (ROLLBACK on any error). */
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    return transaction(this.pool, fn);
   }
 
   private async newPerson(c: pg.PoolClient): Promise<number> {

@@ -156,6 +156,22 @@ export function postgresTarget(url: string, schemaOption?: string): { shown: str
   return { shown, connectionString, schema };
 }
 
+/** Runs fn in a transaction on one client of the pool (ROLLBACK on any error). */
+export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query(begin);
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
 export class PostgresGalleryStore implements GalleryStore {
   readonly kind = 'postgres' as const;
   readonly schema: string;
@@ -204,18 +220,7 @@ export class PostgresGalleryStore implements GalleryStore {
   /** Runs fn in a transaction on one client (ROLLBACK on any error). */
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     this.check();
-    const c = await this.pool.connect();
-    try {
-      await c.query(begin);
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    return transaction(this.pool, fn, begin);
   }
 
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
