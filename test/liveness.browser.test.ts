@@ -9,13 +9,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Likeness } from '../src/likeness.js';
 import type { RgbImage } from '../src/types.js';
 import { launchChromium, testChromium, type LaunchedBrowser } from './helpers/browser.js';
 import { FACEAPI_DEMO } from './helpers/data.js';
-import { turned } from './helpers/liveness-frames.js';
+import { faceCrop, turned } from './helpers/liveness-frames.js';
 import { startWebService, type WebService } from './helpers/web-service.js';
 
 const chromium = await testChromium();
@@ -53,17 +52,7 @@ describe.skipIf(skip !== undefined)(`Liveness check tab in Chromium${skip ? ` ($
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'likeness-liveness-web-'));
     const likeness = await Likeness.create();
-    const img = await likeness.load(path.join(FACEAPI_DEMO, 'sample2.jpg'));
-    const b = (await likeness.detect(img)).faces[0]!.box;
-    const side = Math.round(2 * Math.max(b.width, b.height));
-    const left = Math.max(0, Math.round(b.x + b.width / 2 - side / 2));
-    const top = Math.max(0, Math.round(b.y + b.height / 2 - side / 2));
-    const r = await sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } })
-      .extract({ left, top, width: Math.min(side, img.width - left), height: Math.min(side, img.height - top) })
-      .resize(320, 320, { fit: 'cover' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const crop: RgbImage = { width: 320, height: 320, data: new Uint8Array(r.data) };
+    const crop = await faceCrop(likeness, path.join(FACEAPI_DEMO, 'sample2.jpg'), 320);
     const lm = (await likeness.detect(crop)).faces[0]!.landmarks!;
     const w = lm[16]!.x - lm[0]!.x;
     const warp = (k: number): RgbImage => turned(crop, lm[0]!.x, lm[30]!.x, lm[16]!.x, k * w);

@@ -4,7 +4,6 @@
  * real pipeline. The frames of a blink and of a turn are PROXIES made from real photos
  * (test/helpers/liveness-frames.ts): no photo of one person blinking or turning ships in npm.
  */
-import sharp from 'sharp';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../src/errors.js';
@@ -19,7 +18,7 @@ import type { Point, RgbImage } from '../src/types.js';
 import { dataPath, FACEAPI_DEMO, hasData, skipMessage } from './helpers/data.js';
 import { ensureFile } from './helpers/models.js';
 import { FACEPLUGIN } from '../src/models/npm-files/packages.js';
-import { turned } from './helpers/liveness-frames.js';
+import { faceCrop as cropFace, turned } from './helpers/liveness-frames.js';
 import { demoPeople } from './helpers/demo-people.js';
 
 let likeness: Likeness;
@@ -34,18 +33,7 @@ async function ensureHumanLiveness(): Promise<void> {
   }
 }
 
-async function faceCrop(file: string): Promise<RgbImage> {
-  const img = await likeness.load(file);
-  const b = (await likeness.detect(img)).faces[0]!.box;
-  const side = Math.round(2 * Math.max(b.width, b.height));
-  const left = Math.max(0, Math.round(b.x + b.width / 2 - side / 2));
-  const top = Math.max(0, Math.round(b.y + b.height / 2 - side / 2));
-  const r = await sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } })
-    .extract({ left, top, width: Math.min(side, img.width - left), height: Math.min(side, img.height - top) })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: r.info.width, height: r.info.height, data: new Uint8Array(r.data) };
-}
+const faceCrop = (file: string): Promise<RgbImage> => cropFace(likeness, file);
 
 async function challengeFace(img: RgbImage): Promise<ChallengeFace> {
   const f = (await likeness.embed(img)).faces[0]!;

@@ -5,6 +5,8 @@
  * - `turned`: a horizontal warp that moves the face's middle towards one side (the nose and inner
  *   face shift, the jaw's ends stay), as a head turn moves them; not a real turned head.
  */
+import sharp from 'sharp';
+import type { Likeness } from '../../src/likeness.js';
 import type { Point, RgbImage } from '../../src/types.js';
 
 const clampByte = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
@@ -59,4 +61,17 @@ export function turned(img: RgbImage, left: number, centre: number, right: numbe
     }
   }
   return { width: img.width, height: img.height, data };
+}
+
+/** The photo's main face in a square twice its box's size (cut at the photo's edges), resized to `size` px when given. */
+export async function faceCrop(likeness: Likeness, file: string, size?: number): Promise<RgbImage> {
+  const img = await likeness.load(file);
+  const b = (await likeness.detect(img)).faces[0]!.box;
+  const side = Math.round(2 * Math.max(b.width, b.height));
+  const left = Math.max(0, Math.round(b.x + b.width / 2 - side / 2));
+  const top = Math.max(0, Math.round(b.y + b.height / 2 - side / 2));
+  let p = sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).extract({ left, top, width: Math.min(side, img.width - left), height: Math.min(side, img.height - top) });
+  if (size) p = p.resize(size, size, { fit: 'cover' });
+  const r = await p.raw().toBuffer({ resolveWithObject: true });
+  return { width: r.info.width, height: r.info.height, data: new Uint8Array(r.data) };
 }
